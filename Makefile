@@ -1,0 +1,31 @@
+# Sentinel: `make demo` runs the whole loop on the bundled sandbox Odoo; `make test` runs the test suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench sandbox check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) runner.py demo
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) bench/scan.py
+
+sandbox: $(STAMP)
+	$(PY) runner.py sandbox --port 8069
+
+check: $(STAMP)
+	$(PY) runner.py policy check
+
+clean:
+	rm -rf $(VENV) .sentinel .pytest_cache

@@ -1,0 +1,1 @@
+"""Sentinel agents: one folder per watched Odoo queue; shared machinery in _core."""

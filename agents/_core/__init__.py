@@ -1,0 +1,1 @@
+"""Shared machinery for the agents (the leading underscore: not an agent)."""

@@ -1,0 +1,147 @@
+"""The one place that talks to Odoo: batched reads, typed writes, retries for transient failures only."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from agents._core.odoo.errors import OdooModuleMissing, OdooUnavailable
+
+Domain = list[Any]
+Record = dict[str, Any]
+
+DEFAULT_PAGE_SIZE = 2000
+
+
+class Transport(Protocol):
+    connection: str
+    server_version: str | None
+
+    def execute_kw(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any: ...
+
+    def reset(self) -> None: ...
+
+
+@dataclass
+class CallStats:
+    """Round trips made through this gateway, for the run log and the benchmark."""
+
+    round_trips: int = 0
+    seconds: float = 0.0
+    calls: list[tuple[str, str]] = field(default_factory=list)  # (model, method), in order
+
+
+class OdooGateway:
+    """Reads page by page with only the fields asked for; retries reads on transient failures.
+
+    Writes are never retried here: a timed-out create may have happened. The action executors retry the whole
+    "look for the marker, then write" step instead, which is what makes a retried write safe.
+    """
+
+    def __init__(self, transport: Transport, *, attempts: int = 3, backoff: float = 0.2) -> None:
+        self.transport = transport
+        self.connection = transport.connection
+        self.stats = CallStats()
+        self._attempts = attempts
+        self._backoff = backoff
+        self._fields_cache: dict[str, dict[str, dict[str, Any]]] = {}
+
+    # -- reads ---------------------------------------------------------------------------------------------
+
+    def search_read(
+        self,
+        model: str,
+        domain: Domain,
+        fields: Sequence[str],
+        *,
+        order: str = "id",
+        page_size: int = DEFAULT_PAGE_SIZE,
+        limit: int | None = None,
+    ) -> list[Record]:
+        return [row for page in self.pages(model, domain, fields, order=order, page_size=page_size, limit=limit) for row in page]
+
+    def pages(
+        self,
+        model: str,
+        domain: Domain,
+        fields: Sequence[str],
+        *,
+        order: str = "id",
+        page_size: int = DEFAULT_PAGE_SIZE,
+        limit: int | None = None,
+    ) -> Iterator[list[Record]]:
+        """Yield pages of records: one round trip per page, never one per record."""
+        offset = 0
+        while limit is None or offset < limit:
+            size = page_size if limit is None else min(page_size, limit - offset)
+            kwargs = {"fields": list(fields), "offset": offset, "limit": size, "order": order}
+            page = self._call(model, "search_read", [domain], kwargs, retry=True)
+            if page:
+                yield page
+            if len(page) < size:
+                return
+            offset += size
+
+    def read(self, model: str, ids: Sequence[int], fields: Sequence[str]) -> list[Record]:
+        if not ids:
+            return []
+        return self._call(model, "read", [list(ids), list(fields)], {}, retry=True)
+
+    def search_count(self, model: str, domain: Domain) -> int:
+        return int(self._call(model, "search_count", [domain], {}, retry=True))
+
+    def fields_get(self, model: str) -> dict[str, dict[str, Any]]:
+        """Field definitions of a model (cached per gateway); raises OdooModuleMissing if the model is absent."""
+        if model not in self._fields_cache:
+            attrs = ["type", "string", "selection", "relation", "store"]
+            self._fields_cache[model] = self._call(model, "fields_get", [], {"attributes": attrs}, retry=True)
+        return self._fields_cache[model]
+
+    def require_models(self, models: Sequence[str]) -> None:
+        """Fail early, with the module's model named, when the server lacks a model a rule reads."""
+        for model in models:
+            try:
+                self.fields_get(model)
+            except OdooModuleMissing as exc:
+                raise OdooModuleMissing(
+                    self.connection, f"model '{model}' does not exist on this server (install its Odoo module): {exc.message}"
+                ) from None
+
+    # -- writes --------------------------------------------------------------------------------------------
+
+    def create(self, model: str, values: Record) -> int:
+        return int(self._call(model, "create", [values], {}, retry=False))
+
+    def write(self, model: str, ids: Sequence[int], values: Record) -> bool:
+        return bool(self._call(model, "write", [list(ids), values], {}, retry=False))
+
+    def message_post(self, model: str, res_id: int, body: str) -> int:
+        """An internal note in the record's chatter (subtype Note: followers are not e-mailed)."""
+        kwargs = {"body": body, "message_type": "comment", "subtype_xmlid": "mail.mt_note"}
+        return int(self._call(model, "message_post", [[res_id]], kwargs, retry=False))
+
+    # -- plumbing ------------------------------------------------------------------------------------------
+
+    def _call(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any], *, retry: bool) -> Any:
+        retrying = Retrying(
+            stop=stop_after_attempt(self._attempts if retry else 1),
+            wait=wait_exponential(multiplier=self._backoff, max=5),
+            retry=retry_if_exception_type(OdooUnavailable),
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                if attempt.retry_state.attempt_number > 1:
+                    self.transport.reset()
+                started = time.perf_counter()
+                self.stats.round_trips += 1
+                self.stats.calls.append((model, method))
+                try:
+                    return self.transport.execute_kw(model, method, args, kwargs)
+                finally:
+                    self.stats.seconds += time.perf_counter() - started
+        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
