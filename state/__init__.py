@@ -1,0 +1,30 @@
+"""Durable state: proposals (status by compare-and-set), the hash-chained audit trail, outbox and checkpoints."""
+
+from state.audit import Audit, VerifyResult
+from state.db import Database
+from state.store import Store
+from state.tables import (
+    AgentRun,
+    AuditEvent,
+    Flag,
+    OutboxMessage,
+    PolicyVersion,
+    Proposal,
+    ProposalStatus,
+    Snooze,
+)
+
+__all__ = [
+    "AgentRun",
+    "Audit",
+    "AuditEvent",
+    "Database",
+    "Flag",
+    "OutboxMessage",
+    "PolicyVersion",
+    "Proposal",
+    "ProposalStatus",
+    "Snooze",
+    "Store",
+    "VerifyResult",
+]
