@@ -1,0 +1,205 @@
+"""The policy models and loader outside the goldens: the shipped file, durations, ladders, domains, edge files."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import time, timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from agents._core.policy import (
+    ACTION_TYPES, Duration, Limits, OdooDomain, PolicyError, PolicyProblem, ScheduleActivitySpec, format_duration,
+    load_policy, parse_duration,
+)  # fmt: skip
+from agents.approval_watcher.policy import POLICY_MODEL, RULE_TYPES, ApprovalWatcherPolicy, StalledRule
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "policies" / "approval_watcher.yaml"
+
+
+def _load(path: Path, **kwargs: object):
+    options = {"connections": {"default"}, "expected_agent": "approval_watcher", **kwargs}
+    return load_policy(path, POLICY_MODEL, **options)  # type: ignore[arg-type]
+
+
+def test_the_shipped_policy_loads() -> None:
+    loaded = _load(SHIPPED)
+    policy = loaded.policy
+    assert isinstance(policy, ApprovalWatcherPolicy)
+    assert policy.mode == "live" and policy.schedule.every == timedelta(minutes=15)
+    assert [rule.id for rule in policy.rules] == ["po_waiting_approval", "expense_waiting_approval"]
+    po, expense = policy.rules
+    assert po.ladder[1].after == timedelta(hours=40)
+    assert po.ladder[1].approvers is not None and po.ladder[1].approvers.odoo_users == ["admin"]
+    assert po.ladder[1].actions[0] == ScheduleActivitySpec(assign_to="login:grace.finance", deadline_days=1, max_deadline_days=3)
+    assert expense.ladder[1].actions[0].max_deadline_days == 2
+    assert policy.limits.proposal_ttl == timedelta(hours=8)
+    hours = policy.business_hours
+    assert (hours.start, hours.end, hours.tz.key) == (time(8), time(18), "America/New_York")
+    assert [str(day) for day in hours.holidays] == ["2026-12-25", "2027-01-01"]
+
+
+def test_sha256_and_text_are_the_files() -> None:
+    loaded = _load(SHIPPED)
+    assert loaded.sha256 == hashlib.sha256(SHIPPED.read_bytes()).hexdigest()
+    assert loaded.text == SHIPPED.read_text(encoding="utf-8")
+    assert loaded.path == SHIPPED
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("90m", timedelta(minutes=90)),
+        ("16h", timedelta(hours=16)),
+        ("2d", timedelta(days=2)),
+        ("1w", timedelta(weeks=1)),
+        ("1h30m", timedelta(hours=1, minutes=30)),
+        ("1w2d3h4m", timedelta(weeks=1, days=2, hours=3, minutes=4)),
+        ("30s", timedelta(seconds=30)),
+        ("0m", timedelta(0)),
+    ],
+)
+def test_durations_parse(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+    assert parse_duration(format_duration(expected)) == expected
+
+
+@pytest.mark.parametrize("text", ["2 days", "16", "", "1.5h", "30m1h", "16H", "h", " 16h", "1h 30m", "-1h"])
+def test_bad_durations_are_refused_with_the_fix(text: str) -> None:
+    with pytest.raises(ValueError, match=r"is not a duration \(use 48h, 2d, 90m\)$"):
+        parse_duration(text)
+
+
+def test_a_bare_number_is_not_a_duration() -> None:
+    with pytest.raises(ValidationError, match=r"16 is not a duration \(use 48h, 2d, 90m\)"):
+        TypeAdapter(Duration).validate_python(16)
+    assert str(pytest.raises(ValueError, parse_duration, "2 days").value) == "'2 days' is not a duration (use 48h, 2d, 90m)"
+
+
+def test_durations_format_in_hours_unless_whole_days() -> None:
+    # "1d16h" would read as calendar days next to business hours.
+    assert [format_duration(timedelta(hours=h)) for h in (16, 40, 48, 168)] == ["16h", "40h", "2d", "1w"]
+    assert format_duration(timedelta(minutes=90)) == "1h30m"
+
+
+def test_step_for_is_the_highest_step_reached() -> None:
+    rule = _load(SHIPPED).policy.rules[0]  # steps after 16h and 40h
+    ages = [0, 15.9, 16, 39, 40, 400]
+    assert [rule.step_for(timedelta(hours=h)) for h in ages] == [None, None, 0, 0, 1, 1]
+
+
+def test_fields_read_cover_fields_subject_and_age() -> None:
+    po, expense = _load(SHIPPED).policy.rules
+    assert po.fields_read() == {"name", "partner_id", "amount_total", "user_id", "state"}
+    assert expense.fields_read() == {"name", "employee_id", "total_amount", "state", "manager_id"}
+    dated = po.model_copy(update={"age_source": "field:date_approve"})
+    assert "date_approve" in dated.fields_read()
+
+
+def test_type_names() -> None:
+    assert RULE_TYPES == ("stalled",)
+    assert ACTION_TYPES == ("post_note", "schedule_activity", "reassign")
+
+
+def test_max_deadline_defaults_to_deadline() -> None:
+    spec = TypeAdapter(ScheduleActivitySpec).validate_python({"type": "schedule_activity", "deadline_days": 3})
+    assert spec.max_deadline_days == 3
+
+
+def test_models_are_readable_outside_the_loader_too() -> None:
+    with pytest.raises(ValidationError, match=r"'2 days' is not a duration \(use 48h, 2d, 90m\)"):
+        Limits.model_validate({"cooldown": "2 days"})
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [
+        [],
+        [["state", "=", "to approve"]],
+        ["|", ["state", "=", "to approve"], "!", ["amount_total", "<", 100]],
+        [["partner_id.country_id.code", "in", ["US", "CA"]], ["user_id", "!=", False]],
+        [["order_line", "any", [["product_id.default_code", "=like", "MED-%"]]]],
+    ],
+)
+def test_valid_domains(domain: list) -> None:
+    assert TypeAdapter(OdooDomain).validate_python(domain) == domain
+
+
+@pytest.mark.parametrize(
+    ("domain", "message"),
+    [
+        (["&", ["state", "=", "x"]], "'&' needs 2 terms after it, found 1"),
+        (["!"], "'!' needs 1 terms after it, found 0"),
+        ([["state", "in", "draft"]], "'in' needs a list, got 'draft'"),
+        ([["state", "="]], "is not a domain term"),
+        (["and", ["state", "=", "x"]], "'and' is not a domain term"),
+        ([["State", "=", "x"]], "'State' is not a field path"),
+        ([["order_line", "any", [["x", "~", 1]]]], "'~' is not an Odoo domain operator"),
+    ],
+)
+def test_bad_domains(domain: list, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        TypeAdapter(OdooDomain).validate_python(domain)
+
+
+def _variant(tmp_path: Path, old: str, new: str) -> Path:
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "approval_watcher.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def _problems(path: Path, **kwargs: object) -> list[str]:
+    with pytest.raises(PolicyError) as caught:
+        _load(path, **kwargs)
+    return [f"{p.line}: {p.key_path}: {p.problem} ({p.fix})" for p in caught.value.errors]
+
+
+def test_live_mode_needs_an_approver_for_every_step(tmp_path: Path) -> None:
+    # slack.approvers empty; only po step 2 names its own approvers: every other step has no one.
+    path = _variant(tmp_path, "odoo_groups: [purchase.group_purchase_manager]   #", "odoo_groups: []   #")
+    problems = _problems(path)
+    assert len(problems) == 3
+    assert all("this step names no approvers" in p for p in problems)
+    assert [p.split(":")[1].strip() for p in problems] == ["rules[0].ladder[0]", "rules[1].ladder[0]", "rules[1].ladder[1]"]
+
+
+def test_shadow_mode_needs_no_approvers(tmp_path: Path) -> None:
+    path = _variant(tmp_path, "odoo_groups: [purchase.group_purchase_manager]   #", "odoo_groups: []   #")
+    shadow = path.read_text(encoding="utf-8").replace("mode: live", "mode: shadow", 1)
+    path.write_text(shadow, encoding="utf-8")
+    assert _load(path).policy.mode == "shadow"
+
+
+def test_no_connections_defined(tmp_path: Path) -> None:
+    assert _problems(SHIPPED, connections=set()) == [
+        "7: odoo: 'default' is not a defined Odoo connection (define ODOO_CONNECTIONS; none is defined)"
+    ]
+
+
+def test_unreadable_and_odd_files(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    assert _problems(missing)[0].startswith("1: : cannot read the file: No such file or directory")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# nothing yet\n", encoding="utf-8")
+    assert _problems(empty) == ["1: : the file is empty (start from the shipped policies/<agent>.yaml)"]
+    listing = tmp_path / "list.yaml"
+    listing.write_text("- agent: approval_watcher\n", encoding="utf-8")
+    assert "expected a mapping of keys at the top level" in _problems(listing)[0]
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(b"agent: approval_watcher\nslack:\n  channel: caf\xe9\n")
+    assert _problems(latin) == ["3: : the file is not UTF-8 text (save it as UTF-8)"]
+
+
+def test_problem_text_format() -> None:
+    problem = PolicyProblem("policies/a.yaml", 14, "rules[0].ladder[1].after", "'2 days' is not a duration", "use 48h, 2d, 90m")
+    assert str(problem) == "policies/a.yaml:14: rules[0].ladder[1].after: '2 days' is not a duration (use 48h, 2d, 90m)"
+    error = PolicyError([problem, PolicyProblem("policies/a.yaml", 3, "odoo", "p", "f")])
+    assert str(error).splitlines()[0] == "policies/a.yaml:3: odoo: p (f)"
+
+
+def test_stalled_rule_is_the_model_the_rules_use() -> None:
+    assert all(isinstance(rule, StalledRule) for rule in _load(SHIPPED).policy.rules)
