@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(PY) runner.py demo
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 bench: $(STAMP)
 	$(PY) bench/scan.py

@@ -131,6 +131,7 @@ REASON_REQUIRED = "a reason is required to reject (add --reason \"…\")"
 ALREADY_DECIDED = "already {status} by {who}"
 DECIDED = "{id}: {status}"
 NOT_ALLOWED = "{who} is not allowed to decide this proposal (approvers: {approvers})"
+SHADOW_ONLY = "this proposal was recorded in shadow mode and cannot be decided (set `mode: live` in policies/{agent}.yaml)"
 FOUR_EYES = "{who} is the person this item is about and may not decide its escalation (four-eyes rule)"
 
 

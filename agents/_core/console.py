@@ -1,0 +1,25 @@
+"""The console channel adapter: delivers outbox rows by printing them (the demo, and Slack-less installs)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agents._core.render import outcome_text, proposal_text
+from state import Store
+
+
+def deliver_outbox(store: Store, emit: Callable[[str], None] = print, *, odoo_url: str | None = None) -> int:
+    """Print every undelivered message in order and mark it delivered; returns how many."""
+    delivered = 0
+    for message in store.pending_outbox():
+        proposal = store.get(message.proposal_id) if message.proposal_id else None
+        if proposal is None:
+            text = str(message.payload)
+        elif message.kind == "proposal.posted":
+            text = f"→ {message.payload.get('channel', '')}\n" + proposal_text(proposal, odoo_url=odoo_url)
+        else:
+            text = "↻ " + outcome_text(proposal)
+        emit(text)
+        store.mark_delivered(message.id, channel="console")
+        delivered += 1
+    return delivered

@@ -1,0 +1,94 @@
+"""The running core: compiled graphs over the services; one scan, thread starts, resumes and recovery."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from langgraph.types import Command
+
+from agents._core.graphs import build_proposal_graph, build_scan_graph
+from agents._core.nodes.proposal_state import DecisionPayload
+from agents._core.odoo.errors import OdooError
+from agents._core.policy_book import PolicyUnavailable
+from agents._core.services import Services
+from agents._core.watcher import Finding
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunReport:
+    agent: str
+    ok: bool
+    error: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    kept: list[Finding] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)
+    proposal_ids: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    round_trips: int = 0
+
+
+class Engine:
+    def __init__(self, services: Services, checkpointer: Any) -> None:
+        self.services = services
+        self.proposal_graph = build_proposal_graph(services, checkpointer)
+        self.scan_graph = build_scan_graph(services, start_thread=self.start_thread)
+
+    @staticmethod
+    def thread(proposal_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": proposal_id}}
+
+    def start_thread(self, proposal_id: str) -> None:
+        """Run a new proposal's graph up to its wait for a decision."""
+        self.proposal_graph.invoke({"proposal_id": proposal_id}, self.thread(proposal_id))
+
+    def resume(self, proposal_id: str, payload: DecisionPayload | dict[str, str]) -> bool:
+        """Resume a thread that waits in interrupt(); only decide()'s CAS winner (or `resume`) calls this."""
+        config = self.thread(proposal_id)
+        if not self.proposal_graph.get_state(config).interrupts:
+            log.warning("proposal %s has no thread waiting; nothing resumed", proposal_id)
+            return False
+        self.proposal_graph.invoke(Command(resume=payload), config)
+        return True
+
+    def unpause(self, proposal_id: str) -> bool:
+        """Let an approved action that waited while Sentinel was paused go ahead."""
+        return self.resume(proposal_id, {"resumed": "unpaused"})
+
+    def recover(self, proposal_id: str) -> None:
+        """Re-run a thread from its last checkpoint (after a crash in act: the marker check prevents a second write)."""
+        self.proposal_graph.invoke(None, self.thread(proposal_id))
+
+    def run_once(self, agent: str, *, dry_run: bool = False) -> RunReport:
+        """One scan of one agent. An Odoo or policy failure fails this agent's run only, with its cause."""
+        store = self.services.store
+        connection = self._connection(agent)
+        run = None if dry_run else store.start_run(agent, connection)
+        state: dict[str, Any] = {}
+        try:
+            state = self.scan_graph.invoke({"agent": agent, "dry_run": dry_run, "run_id": run.id if run else None})
+        except (OdooError, PolicyUnavailable) as exc:
+            error = str(exc)
+            log.error("run of %s failed: %s", agent, error)
+            if run is not None:
+                store.finish_run(run.id, status="failed", error=error)
+                self.services.audit.append("run.failed", actor=f"agent:{agent}", data={"run": run.id, "error": error})
+            return RunReport(agent, ok=False, error=error)
+        ctx = state["ctx"]
+        report = RunReport(
+            agent, ok=True, findings=state["findings"], kept=state["kept"], dropped=state.get("dropped", {}),
+            proposal_ids=state.get("proposal_ids", []), skipped=ctx.skipped, round_trips=ctx.gateway.stats.round_trips,
+        )
+        if run is not None:
+            store.finish_run(run.id, status="ok", findings=len(report.findings), proposals=len(report.proposal_ids),
+                             round_trips=report.round_trips)
+        return report
+
+    def _connection(self, agent: str) -> str:
+        try:
+            return self.services.policy(agent).odoo
+        except PolicyUnavailable:
+            return "?"

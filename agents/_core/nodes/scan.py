@@ -1,0 +1,120 @@
+"""Scan graph nodes: collect -> detect -> triage -> propose."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from agents._core.drafting import DraftInput, template_draft
+from agents._core.nodes.scan_state import ScanState
+from agents._core.privacy import shared_label, shared_view
+from agents._core.services import Services
+from agents._core.watcher import Finding, ScanContext
+
+OPEN_STATUSES = ("pending", "approved", "executing")
+
+
+def collect(services: Services, state: ScanState) -> ScanState:
+    """Open the agent's Odoo connection and check that the models its rules read exist there."""
+    agent = state["agent"]
+    policy = services.policy(agent)
+    gateway = services.gateway(policy.odoo)
+    gateway.require_models(sorted(services.agents[agent].watcher.models(policy)))
+    now = state.get("now") or services.clock()
+    return {"now": now, "ctx": ScanContext(gateway, policy, now, services.calendar(agent))}
+
+
+def detect(services: Services, state: ScanState) -> ScanState:
+    return {"findings": services.agents[state["agent"]].watcher.detect(state["ctx"])}
+
+
+def triage(services: Services, state: ScanState) -> ScanState:
+    """Drop what is snoozed, cooling down or already open; keep the most urgent, within the run and day caps."""
+    agent, now = state["agent"], state["now"]
+    limits = services.policy(agent).limits
+    dropped: Counter[str] = Counter()
+    candidates: list[Finding] = []
+    for finding in state["findings"]:
+        reason = _drop_reason(services, agent, finding, now, limits.cooldown)
+        if reason:
+            dropped[reason] += 1
+        else:
+            candidates.append(finding)
+    candidates.sort(key=lambda f: f.score, reverse=True)
+    room_today = max(0, limits.per_day - services.store.count_proposals_since(agent, now - timedelta(days=1)))
+    cap = min(limits.per_run, room_today)
+    if len(candidates) > cap:
+        dropped["over the per-run or per-day cap"] += len(candidates) - cap
+    return {"kept": candidates[:cap], "dropped": dict(dropped)}
+
+
+def _drop_reason(services: Services, agent: str, finding: Finding, now, cooldown: timedelta) -> str | None:  # noqa: ANN001
+    key = finding.dedup_key(agent)
+    if services.store.active_snooze(key, now):
+        return "snoozed"
+    last = services.store.last_proposal_for(key)
+    if last is None:
+        return None
+    if last.status in OPEN_STATUSES:
+        return "already open"
+    if last.status == "shadow" and last.step >= finding.step:
+        return "already recorded (shadow)"
+    decided = last.decided_at or last.created_at
+    if last.step >= finding.step and decided + cooldown > now:
+        return "cooling down"
+    return None
+
+
+def propose(services: Services, state: ScanState, start_thread) -> ScanState:  # noqa: ANN001 - callable(proposal_id)
+    """Persist one Proposal per kept finding, then start its proposal thread (live mode only)."""
+    if state.get("dry_run"):
+        return {"proposal_ids": []}
+    agent, now = state["agent"], state["now"]
+    loaded = services.policies.get(agent)
+    policy = loaded.policy
+    share = set(policy.privacy.share)
+    ids = []
+    for finding in state["kept"]:
+        rule = next(r for r in policy.rules if r.id == finding.rule_id)
+        step = rule.ladder[finding.step]
+        label = shared_label(finding.name, finding.model, finding.res_id, share)
+        facts = shared_view(finding.record, share)
+        evidence = finding.evidence.as_dict()
+        draft = template_draft(DraftInput(rule.id, rule.type, label, facts, evidence, tuple(step.actions)))
+        approvers = (step.approvers or policy.slack.approvers).model_dump()
+        proposal = services.store.create_proposal(
+            agent=agent,
+            connection=policy.odoo,
+            rule_id=rule.id,
+            rule_type=rule.type,
+            model=finding.model,
+            res_id=finding.res_id,
+            record_name=label,
+            dedup_key=finding.dedup_key(agent),
+            step=finding.step,
+            action=draft.action,
+            action_args=draft.action_args,
+            status="shadow" if policy.mode == "shadow" else "pending",
+            mode=policy.mode,
+            policy_sha256=loaded.sha256,
+            summary=draft.summary,
+            rationale=draft.rationale,
+            draft_source=draft.source,
+            facts=facts,
+            evidence=evidence,
+            subject_user_id=finding.subject_user_id,
+            approvers=approvers,
+            created_at=now,
+            expires_at=now + policy.limits.proposal_ttl,
+        )
+        services.audit.append(
+            "proposal.created",
+            actor=f"agent:{agent}",
+            proposal_id=proposal.id,
+            data={"rule": rule.id, "model": finding.model, "res_id": finding.res_id, "step": finding.step,
+                  "mode": policy.mode, "policy_sha256": loaded.sha256, "evidence": evidence},
+        )
+        ids.append(proposal.id)
+        if policy.mode == "live":
+            start_thread(proposal.id)
+    return {"proposal_ids": ids}

@@ -1,0 +1,29 @@
+"""The scan graph's state (not checkpointed: a scan is re-run, never resumed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypedDict
+
+from agents._core.watcher import Finding, ScanContext
+
+
+class ScanState(TypedDict, total=False):
+    agent: str
+    """The agent being scanned (its folder name)."""
+    run_id: int | None
+    """The agent_run row of this scan; None for a dry run."""
+    dry_run: bool
+    """Detect and triage only: nothing is persisted, nothing is posted."""
+    now: datetime
+    """The instant the scan is evaluated at (the clock's, so tests can move it)."""
+    ctx: ScanContext
+    """Gateway, policy, calendar: what the watcher's detect() receives."""
+    findings: list[Finding]
+    """Everything the rules tripped on, before triage."""
+    kept: list[Finding]
+    """What triage kept: not snoozed, not cooling down, not already open; ranked and capped."""
+    dropped: dict[str, int]
+    """Why findings were dropped by triage: reason -> count."""
+    proposal_ids: list[str]
+    """The proposals created by this scan."""

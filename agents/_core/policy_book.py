@@ -1,0 +1,54 @@
+"""The policies in force: loaded from the policy directory, reloaded on change, the last good one kept."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agents._core.policy import LoadedPolicy, PolicyError, load_policy
+from agents._core.registry import AgentEntry
+
+log = logging.getLogger(__name__)
+
+
+class PolicyUnavailable(Exception):
+    """The agent has no valid policy loaded (its file was bad from the start)."""
+
+
+@dataclass
+class PolicyBook:
+    agents: dict[str, AgentEntry]
+    connections: set[str]
+    loaded: dict[str, LoadedPolicy] = field(default_factory=dict)
+    problems: dict[str, PolicyError] = field(default_factory=dict)  # agent -> why its file is refused now
+
+    def load_all(self) -> None:
+        for name in self.agents:
+            self.reload(name)
+
+    def reload(self, agent: str) -> LoadedPolicy | PolicyError:
+        """Load the agent's file; a bad file is refused and the previous policy stays in force."""
+        entry = self.agents[agent]
+        try:
+            loaded = load_policy(entry.policy_path, entry.watcher.policy_model, connections=self.connections, expected_agent=agent)
+        except PolicyError as exc:
+            self.problems[agent] = exc
+            kept = "the previous policy stays in force" if agent in self.loaded else "the agent will not run"
+            log.error("policy refused, %s:\n%s", kept, exc)
+            return exc
+        self.problems.pop(agent, None)
+        self.loaded[agent] = loaded
+        return loaded
+
+    def changed(self, agent: str) -> bool:
+        """True when the file on disk differs from the one in force (hot reload checks this each tick)."""
+        current = self.loaded.get(agent)
+        path: Path = self.agents[agent].policy_path
+        return current is None or current.text != path.read_text(encoding="utf-8")
+
+    def get(self, agent: str) -> LoadedPolicy:
+        if agent not in self.loaded:
+            problem = self.problems.get(agent)
+            raise PolicyUnavailable(f"no valid policy for {agent}" + (f":\n{problem}" if problem else ""))
+        return self.loaded[agent]

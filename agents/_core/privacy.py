@@ -1,0 +1,20 @@
+"""Masking by policy: only fields listed under privacy.share leave Odoo (to Slack, to an LLM, to the digest)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+MASK = "[masked]"
+
+
+def shared_view(record: Mapping[str, Any], share: Collection[str]) -> dict[str, Any]:
+    """The record as it may be shown outside Odoo: unshared fields keep their key, lose their value."""
+    return {name: (value if name in share else MASK) for name, value in record.items()}
+
+
+def shared_label(name: str, model: str, res_id: int, share: Collection[str]) -> str:
+    """A record's display name if names are shared, else a neutral reference such as 'hr.expense #12'."""
+    if "name" in share or "display_name" in share:
+        return name
+    return f"{model} #{res_id}"

@@ -1,0 +1,44 @@
+"""A proposal as a person reads it, in plain text (the console adapter; Slack builds Block Kit from the same row)."""
+
+from __future__ import annotations
+
+from agents._core.drafting import describe_action
+from agents._core.odoo.values import display
+from state import Proposal
+
+
+def odoo_link(base_url: str | None, model: str, res_id: int) -> str:
+    """A link that opens the record's form in Odoo 16-19."""
+    base = (base_url or "").rstrip("/")
+    return f"{base}/web#id={res_id}&model={model}&view_type=form"
+
+
+def proposal_text(proposal: Proposal, *, odoo_url: str | None = None) -> str:
+    lines = [
+        f"[{proposal.id}] {proposal.summary}",
+        f"  agent {proposal.agent} · rule {proposal.rule_id} · step {proposal.step + 1} · status {proposal.status}",
+    ]
+    for name, value in proposal.facts.items():
+        lines.append(f"  {name:<16} {display(value)}")
+    evidence = proposal.evidence
+    for label, value in {**evidence.get("measured", {}), **evidence.get("thresholds", {})}.items():
+        lines.append(f"  {label:<16} {value}")
+    lines.append(f"  why              {proposal.rationale}")
+    args = ", ".join(f"{k}={v}" for k, v in (proposal.action_args or {}).items())
+    lines.append(f"  proposed action  {describe_action(proposal.action)}" + (f" ({args})" if args else ""))
+    lines.append(f"  open in Odoo     {odoo_link(odoo_url, proposal.model, proposal.res_id)}")
+    return "\n".join(lines)
+
+
+def outcome_text(proposal: Proposal) -> str:
+    when = proposal.decided_at.strftime("%Y-%m-%d %H:%M UTC") if proposal.decided_at else ""
+    line = f"[{proposal.id}] {proposal.status}"
+    if proposal.decided_by:
+        line += f" by {proposal.decided_by} at {when}"
+    if proposal.decision_reason:
+        line += f" — reason: {proposal.decision_reason}"
+    if proposal.result:
+        line += f" — Odoo: {proposal.result.get('summary')}"
+    if proposal.error:
+        line += f" — {proposal.error}"
+    return line

@@ -1,0 +1,47 @@
+"""What the graph nodes and the decision door need, gathered once by the composition root (runner.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from pydantic_ai.models import Model
+
+from agents._core.business_hours import BusinessCalendar
+from agents._core.odoo.gateway import OdooGateway
+from agents._core.policy import AgentPolicy
+from agents._core.policy_book import PolicyBook
+from agents._core.registry import AgentEntry
+from agents._core.settings import Settings
+from state import Audit, Store
+
+PAUSED_FLAG = "paused"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    audit: Audit
+    agents: dict[str, AgentEntry]
+    policies: PolicyBook
+    gateway_factory: Callable[[str], OdooGateway]  # connection name -> a fresh gateway
+    clock: Callable[[], datetime] = utc_now
+    model: Model | str | None = None  # None: the deterministic drafter, nothing reaches the network
+
+    def policy(self, agent: str) -> AgentPolicy:
+        return self.policies.get(agent).policy
+
+    def calendar(self, agent: str) -> BusinessCalendar:
+        return BusinessCalendar.from_policy(self.policy(agent).business_hours)
+
+    def gateway(self, connection: str) -> OdooGateway:
+        return self.gateway_factory(connection)
+
+    def paused(self) -> bool:
+        return self.store.get_flag(PAUSED_FLAG) == "true"

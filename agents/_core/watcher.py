@@ -1,0 +1,76 @@
+"""The one contract an agent implements: detect(ScanContext) -> findings, plus its policy model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from agents._core.business_hours import BusinessCalendar
+from agents._core.odoo.gateway import OdooGateway
+from agents._core.policy import AgentPolicy
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """Restricts a scan to one record of one rule: how a proposal is re-verified before acting."""
+
+    rule_id: str
+    model: str
+    res_id: int
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a finding tripped: the thresholds and the measured numbers, already formatted for people."""
+
+    thresholds: dict[str, str]
+    measured: dict[str, str]
+    numbers: dict[str, float] = field(default_factory=dict)  # the raw figures, for ranking, digest and tests
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"thresholds": self.thresholds, "measured": self.measured, "numbers": self.numbers}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    rule_type: str
+    model: str
+    res_id: int
+    name: str
+    step: int  # index of the highest ladder step whose threshold is reached
+    evidence: Evidence
+    record: dict[str, Any]  # the fields the rule read, unmasked: privacy masks them before they leave
+    subject_user_id: int | None = None  # res.users id of the person the item is about (four-eyes)
+    score: float = 0.0  # higher is more urgent; triage keeps the highest
+
+    def dedup_key(self, agent: str) -> str:
+        return f"{agent}:{self.rule_id}:{self.model}:{self.res_id}"
+
+
+@dataclass
+class ScanContext:
+    gateway: OdooGateway
+    policy: AgentPolicy
+    now: datetime
+    calendar: BusinessCalendar
+    only: RecordRef | None = None
+    skipped: list[str] = field(default_factory=list)  # records passed over, with the reason (run log)
+
+    def skip(self, model: str, res_id: int, reason: str) -> None:
+        self.skipped.append(f"{model}#{res_id}: {reason}")
+
+    def wants(self, rule_id: str) -> bool:
+        return self.only is None or self.only.rule_id == rule_id
+
+
+@dataclass(frozen=True)
+class Watcher:
+    """What an agent folder exports as WATCHER."""
+
+    name: str
+    policy_model: type[AgentPolicy]
+    detect: Callable[[ScanContext], list[Finding]]
+    models: Callable[[AgentPolicy], set[str]]  # the Odoo models the policy's rules read (checked before a scan)

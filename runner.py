@@ -1,0 +1,280 @@
+"""Sentinel's command line and composition root: builds the engine from settings and runs what you ask."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from agents._core import messages
+from agents._core.console import deliver_outbox
+from agents._core.decisions import Actor, decide
+from agents._core.engine import Engine
+from agents._core.odoo import open_gateway
+from agents._core.policy import PolicyError, load_policy
+from agents._core.policy_book import PolicyBook
+from agents._core.registry import RegistryError, discover
+from agents._core.render import outcome_text, proposal_text
+from agents._core.services import PAUSED_FLAG, Services, utc_now
+from agents._core.settings import OdooConnection, Settings
+from state import Audit, Database, Store
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Sentinel: watch Odoo queues, propose escalations.")
+policy_app = typer.Typer(no_args_is_help=True, help="Check policies.")
+proposals_app = typer.Typer(no_args_is_help=True, help="List, show and decide proposals (the manual override).")
+audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit trail.")
+app.add_typer(policy_app, name="policy")
+app.add_typer(proposals_app, name="proposals")
+app.add_typer(audit_app, name="audit")
+
+
+# -- composition -------------------------------------------------------------------------------------------
+
+def build_engine(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    model=None,  # noqa: ANN001 - a pydantic-ai Model or model string; default: settings.model
+) -> Engine:
+    settings = settings or Settings()
+    db = Database(settings.resolved_database_url())
+    db.migrate()
+    store = Store(db)
+    connections = settings.connections()
+    agents = discover(settings.policy_dir)
+    book = PolicyBook(agents, set(connections))
+    book.load_all()
+    for name, loaded in book.loaded.items():
+        store.record_policy_version(name, str(loaded.path), loaded.sha256, loaded.text)
+
+    def gateway_factory(name: str):  # noqa: ANN202
+        conn: OdooConnection | None = connections.get(name)
+        if conn is None:
+            raise LookupError(f"Odoo connection '{name}' is not configured (set ODOO_URL… or ODOO_CONNECTIONS)")
+        return open_gateway(name, conn.url, conn.db, conn.user, conn.secret(), timeout=conn.timeout)
+
+    services = Services(
+        settings=settings, store=store, audit=Audit(db), agents=agents, policies=book,
+        gateway_factory=gateway_factory, clock=clock, model=model if model is not None else settings.model,
+    )
+    return Engine(services, db.checkpointer())
+
+
+def _engine() -> Engine:
+    try:
+        return build_engine()
+    except RegistryError as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+# -- commands ----------------------------------------------------------------------------------------------
+
+@app.command()
+def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="Detect and triage only.")] = False) -> None:
+    """Scan one agent's queue now and print what it found and proposed."""
+    engine = _engine()
+    if agent not in engine.services.agents:
+        _fail(messages.UNKNOWN_AGENT.format(agent=agent, known=", ".join(engine.services.agents)))
+    report = engine.run_once(agent, dry_run=dry_run)
+    if not report.ok:
+        _fail(f"{agent}: run failed: {report.error}")
+    typer.echo(f"{agent}: {len(report.findings)} findings, {len(report.kept)} kept, "
+               f"{len(report.proposal_ids)} proposals, {report.round_trips} Odoo round trips")
+    for reason, count in sorted(report.dropped.items()):
+        typer.echo(f"  dropped {count}: {reason}")
+    for line in report.skipped:
+        typer.echo(f"  skipped {line}")
+    if dry_run:
+        for finding in report.kept:
+            typer.echo(f"  would propose: {finding.model} #{finding.res_id} {finding.name} (rule {finding.rule_id}, "
+                       f"step {finding.step + 1})")
+    deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))
+
+
+@app.command()
+def run() -> None:
+    """Run the scheduler until SIGTERM or Ctrl-C: every agent on its schedule, expiry and delivery in between."""
+    from agents._core.scheduler import build_scheduler, housekeeping_job
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    engine = _engine()
+    deliver = lambda: deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))  # noqa: E731
+    scheduler = build_scheduler(engine, housekeeping=housekeeping_job(engine, deliver))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    scheduler.start()
+    typer.echo(f"sentinel running: {', '.join(j.name for j in scheduler.get_jobs())}")
+    stop.wait()
+    scheduler.shutdown(wait=True)  # lets a running scan finish: no half-done tick
+    typer.echo("sentinel stopped")
+
+
+@app.command()
+def sandbox(port: int = 8069, host: str = "127.0.0.1") -> None:
+    """Serve the bundled sandbox Odoo (database 'sandbox', login admin / admin) until Ctrl-C."""
+    from agents._core.odoo.sandbox import serve
+
+    serve(host, port, seed=True)
+
+
+@app.command()
+def demo() -> None:
+    """The whole loop on the bundled sandbox: scan, propose, approve one, show the change, verify the audit."""
+    from agents._core.demo import run_demo
+
+    raise typer.Exit(run_demo(build_engine, typer.echo))
+
+
+@policy_app.command("check")
+def policy_check(paths: Annotated[Optional[list[Path]], typer.Argument(help="Policy files; default: all.")] = None) -> None:
+    """Validate policies: 'OK <file>' each, or '<file>:<line>: <key>: <problem> (<fix>)' on stderr and exit 1."""
+    settings = Settings()
+    try:
+        agents = discover(settings.policy_dir)
+    except RegistryError as exc:
+        _fail(str(exc))
+    targets = paths or [entry.policy_path for entry in agents.values()]
+    failed = False
+    for path in targets:
+        entry = agents.get(path.stem)
+        if entry is None:
+            typer.echo(messages.POLICY_NO_AGENT.format(file=path, known=", ".join(agents)), err=True)
+            failed = True
+            continue
+        try:
+            load_policy(path, entry.watcher.policy_model, connections=set(settings.connections()) | {"default"},
+                        expected_agent=entry.name)
+        except PolicyError as exc:
+            typer.echo(str(exc), err=True)
+            failed = True
+        else:
+            typer.echo(f"OK {path}")
+    raise typer.Exit(1 if failed else 0)
+
+
+@proposals_app.command("list")
+def proposals_list(
+    status: Annotated[Optional[str], typer.Option(help="Only this status.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    store = _store()
+    rows = store.list_proposals(status=status)
+    if as_json:
+        keys = ("id", "agent", "rule_id", "model", "res_id", "record_name", "step", "status", "action", "created_at",
+                "expires_at", "decided_by")
+        out = [{("rule" if k == "rule_id" else k): _jsonable(getattr(p, k)) for k in keys} for p in rows]
+        typer.echo(json.dumps(out, indent=2))
+        return
+    for p in rows:
+        typer.echo(f"{p.id}  {p.status:<10} {p.agent:<18} {p.rule_id:<26} {p.record_name}  → {p.action}")
+
+
+@proposals_app.command("show")
+def proposals_show(proposal_id: str) -> None:
+    proposal = _store().get(proposal_id)
+    if proposal is None:
+        _fail(messages.NO_SUCH_PROPOSAL.format(id=proposal_id))
+    typer.echo(proposal_text(proposal))
+    if proposal.status not in ("pending", "shadow"):
+        typer.echo(outcome_text(proposal))
+
+
+@proposals_app.command("approve")
+def proposals_approve(
+    proposal_id: str,
+    who: Annotated[str, typer.Option("--as", help="An Odoo login or a Slack user id.")],
+    reason: Annotated[Optional[str], typer.Option(help="Why (recorded in the audit trail).")] = None,
+) -> None:
+    _decide(proposal_id, "approve", who, reason)
+
+
+@proposals_app.command("reject")
+def proposals_reject(
+    proposal_id: str,
+    who: Annotated[str, typer.Option("--as", help="An Odoo login or a Slack user id.")],
+    reason: Annotated[str, typer.Option(help="Why (required).")],
+) -> None:
+    _decide(proposal_id, "reject", who, reason)
+
+
+def _decide(proposal_id: str, decision, who: str, reason: Optional[str]) -> None:  # noqa: ANN001
+    engine = _engine()
+    outcome = decide(engine, proposal_id, decision, Actor.parse(who), reason=reason)
+    if not outcome.ok:
+        _fail(outcome.message)
+    typer.echo(outcome.message)
+    deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; exit 1 naming the first broken event."""
+    result = Audit(_database()).verify()
+    if not result.ok:
+        _fail(messages.AUDIT_BROKEN.format(seq=result.first_broken_seq, reason=result.reason, checked=result.checked))
+    typer.echo(messages.AUDIT_OK.format(checked=result.checked))
+
+
+@app.command()
+def pause(reason: Annotated[Optional[str], typer.Option(help="Why (audited).")] = None) -> None:
+    """Stop all writes to Odoo (detection and proposals go on) until `resume`."""
+    _set_paused(True, reason)
+
+
+@app.command()
+def resume() -> None:
+    """Allow writes to Odoo again and carry out approved actions that waited."""
+    _set_paused(False, None)
+    engine = _engine()
+    for proposal in engine.services.store.list_proposals(status="approved"):
+        engine.unpause(proposal.id)
+
+
+def _set_paused(paused: bool, reason: Optional[str]) -> None:
+    db = _database()
+    Store(db).set_flag(PAUSED_FLAG, "true" if paused else "false")
+    Audit(db).append("sentinel.paused" if paused else "sentinel.resumed", actor="cli", data={"reason": reason})
+    typer.echo(messages.PAUSED if paused else messages.RESUMED)
+
+
+# -- helpers -----------------------------------------------------------------------------------------------
+
+def _database() -> Database:
+    db = Database(Settings().resolved_database_url())
+    db.migrate()
+    return db
+
+
+def _store() -> Store:
+    return Store(_database())
+
+
+def _odoo_url(engine: Engine) -> str | None:
+    conn = engine.services.settings.connections().get("default")
+    return conn.url if conn else None
+
+
+def _jsonable(value):  # noqa: ANN001, ANN202
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
