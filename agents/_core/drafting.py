@@ -56,8 +56,8 @@ class Draft:
 def template_draft(item: DraftInput, *, fallback_reason: str | None = None) -> Draft:
     """The deterministic draft: the rule's evidence in words and the step's default action."""
     spec = item.allowed[0]
-    waited = item.evidence.get("measured", {}).get("waiting")
-    summary = f"{item.label} is stalled" + (f": waiting {waited}" if waited else "") + f" (rule {item.rule_id})."
+    headline = item.evidence.get("headline")
+    summary = f"{item.label}: {headline} (rule {item.rule_id})." if headline else f"{item.label} (rule {item.rule_id})."
     limits = ", ".join(f"{k} {v}" for k, v in item.evidence.get("thresholds", {}).items())
     rationale = f"It has passed the policy's threshold ({limits}). Proposed: {describe_action(spec.type)}."
     return Draft(summary, rationale, spec.type, action_args(spec, None), "template", fallback_reason=fallback_reason)

@@ -25,12 +25,13 @@ class RecordRef:
 class Evidence:
     """Why a finding tripped: the thresholds and the measured numbers, already formatted for people."""
 
+    headline: str  # what is wrong, in a few words: "waiting 41.5 business hours", "overdue by 45 days"
     thresholds: dict[str, str]
     measured: dict[str, str]
     numbers: dict[str, float] = field(default_factory=dict)  # the raw figures, for ranking, digest and tests
 
     def as_dict(self) -> dict[str, Any]:
-        return {"thresholds": self.thresholds, "measured": self.measured, "numbers": self.numbers}
+        return {"headline": self.headline, "thresholds": self.thresholds, "measured": self.measured, "numbers": self.numbers}
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ def _stalled_finding(ctx: ScanContext, rule: StalledRule, row: Record, since: da
     if step > 0:
         thresholds[f"step {step + 1} after"] = _business_hours(threshold)
     evidence = Evidence(
+        headline=f"waiting {hours:.1f} business hours",
         thresholds=thresholds,
         measured={"waiting": f"{hours:.1f} business hours", "since": since.strftime("%Y-%m-%d %H:%M UTC"),
                   "measured from": source},

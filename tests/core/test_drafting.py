@@ -16,7 +16,8 @@ ITEM = DraftInput(
     rule_type="stalled",
     label="P00042",
     facts={"name": "P00042", "amount_total": 7300.0},
-    evidence={"thresholds": {"stalled after": "16h business time"}, "measured": {"waiting": "41.5 business hours"}},
+    evidence={"headline": "waiting 41.5 business hours", "thresholds": {"stalled after": "16 business hours"},
+              "measured": {"waiting": "41.5 business hours"}},
     allowed=(ScheduleActivitySpec(type="schedule_activity", assign_to="login:grace.finance", deadline_days=1,
                                   max_deadline_days=3), PostNoteSpec(type="post_note")),
 )

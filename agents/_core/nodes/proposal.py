@@ -120,10 +120,9 @@ def report(services: Services, state: ProposalState) -> ProposalState:
 
 def _note(proposal: Proposal, state: ProposalState) -> str:
     """The text written into Odoo, rendered from the proposal's data by code (never by the model)."""
-    waited = proposal.evidence.get("measured", {}).get("waiting", "")
+    headline = proposal.evidence.get("headline", "")
     who = proposal.decided_by or state.get("actor", "")
-    return (f"Sentinel escalation ({proposal.rule_id}): {proposal.record_name} waiting {waited}. "
-            f"Approved by {who}.").replace("  ", " ")
+    return f"Sentinel escalation ({proposal.rule_id}): {proposal.record_name}, {headline}. Approved by {who}."
 
 
 def _proposal(services: Services, state: ProposalState) -> Proposal:
