@@ -95,6 +95,8 @@ def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="De
                f"{len(report.proposal_ids)} proposals, {report.round_trips} Odoo round trips")
     for reason, count in sorted(report.dropped.items()):
         typer.echo(f"  dropped {count}: {reason}")
+    for rule, why in sorted(report.disabled.items()):
+        typer.echo(f"  rule {rule} disabled: {why}")
     for line in report.skipped:
         typer.echo(f"  skipped {line}")
     if dry_run:

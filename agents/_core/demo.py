@@ -33,6 +33,8 @@ def run_demo(build_engine: Callable[..., object], echo: Callable[[str], None]) -
             status = "ok" if report.ok else f"FAILED: {report.error}"
             echo(f"{agent}: {status}; {len(report.findings)} findings, {len(report.proposal_ids)} proposals, "
                  f"{report.round_trips} Odoo round trips")
+            for rule, why in sorted(report.disabled.items()):
+                echo(f"  rule {rule} disabled: {why}")
 
         echo("\n== 2. The proposals, as the approvers read them")
         deliver_outbox(store, echo, odoo_url=sandbox.url)

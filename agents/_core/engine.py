@@ -28,6 +28,7 @@ class RunReport:
     dropped: dict[str, int] = field(default_factory=dict)
     proposal_ids: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    disabled: dict[str, str] = field(default_factory=dict)  # rule id -> why it could not run
     round_trips: int = 0
 
 
@@ -80,7 +81,7 @@ class Engine:
         ctx = state["ctx"]
         report = RunReport(
             agent, ok=True, findings=state["findings"], kept=state["kept"], dropped=state.get("dropped", {}),
-            proposal_ids=state.get("proposal_ids", []), skipped=ctx.skipped, round_trips=ctx.gateway.stats.round_trips,
+            proposal_ids=state.get("proposal_ids", []), skipped=ctx.skipped, disabled=ctx.disabled, round_trips=ctx.gateway.stats.round_trips,
         )
         if run is not None:
             store.finish_run(run.id, status="ok", findings=len(report.findings), proposals=len(report.proposal_ids),

@@ -9,7 +9,7 @@ from typing import Any
 
 from agents._core.business_hours import BusinessCalendar
 from agents._core.odoo.gateway import OdooGateway
-from agents._core.policy import AgentPolicy
+from agents._core.policy import AgentPolicy, RuleBase
 
 
 @dataclass(frozen=True)
@@ -59,12 +59,13 @@ class ScanContext:
     calendar: BusinessCalendar
     only: RecordRef | None = None
     skipped: list[str] = field(default_factory=list)  # records passed over, with the reason (run log)
+    disabled: dict[str, str] = field(default_factory=dict)  # rule id -> why it cannot run on this server
 
     def skip(self, model: str, res_id: int, reason: str) -> None:
         self.skipped.append(f"{model}#{res_id}: {reason}")
 
     def wants(self, rule_id: str) -> bool:
-        return self.only is None or self.only.rule_id == rule_id
+        return rule_id not in self.disabled and (self.only is None or self.only.rule_id == rule_id)
 
 
 @dataclass(frozen=True)
@@ -74,4 +75,4 @@ class Watcher:
     name: str
     policy_model: type[AgentPolicy]
     detect: Callable[[ScanContext], list[Finding]]
-    models: Callable[[AgentPolicy], set[str]]  # the Odoo models the policy's rules read (checked before a scan)
+    models: Callable[[RuleBase], set[str]]  # the Odoo models a rule reads: checked before a scan, per rule

@@ -19,11 +19,8 @@ def detect(ctx: ScanContext) -> list[Finding]:
     return findings
 
 
-def models(policy) -> set[str]:  # noqa: ANN001 - ApprovalWatcherPolicy
-    needed = {rule.model for rule in policy.rules}
-    if any(rule.age_source == "state_change" for rule in policy.rules):
-        needed |= {"mail.message", "mail.tracking.value"}
-    return needed
+def models(rule: StalledRule) -> set[str]:
+    return {rule.model, "mail.message", "mail.tracking.value"} if rule.age_source == "state_change" else {rule.model}
 
 
 def stalled(ctx: ScanContext, rule: StalledRule) -> list[Finding]:

@@ -60,15 +60,28 @@ def test_a_broken_connection_fails_that_agent_only_naming_connection_and_cause(
     assert runs == {broken.error}
 
 
-def test_a_missing_odoo_module_fails_the_run_with_a_clear_message(sandbox: Sandbox, engine: Engine, tmp_path: Path) -> None:
+def test_a_missing_odoo_module_disables_only_the_rules_that_need_it(sandbox: Sandbox, engine: Engine, tmp_path: Path) -> None:
     text = SHIPPED.read_text().replace("model: hr.expense ", "model: hr.expense.sheet ").replace(
         '[["state", "=", "submitted"]]', '[["state", "=", "submit"]]')
     add_agent(engine, "legacy_watcher", text, tmp_path)
     report = engine.run_once("legacy_watcher")
+    assert report.ok
+    assert report.disabled == {"expense_waiting_approval": (
+        "model 'hr.expense.sheet' does not exist on this server (install its Odoo module): "
+        "Object hr.expense.sheet doesn't exist")}
+    assert report.proposal_ids and all(p.rule_id == "po_waiting_approval" for p in engine.services.store.list_proposals())
+
+
+def test_a_run_with_no_rule_able_to_run_fails_naming_connection_and_cause(engine: Engine, tmp_path: Path) -> None:
+    text = SHIPPED.read_text().replace("model: hr.expense ", "model: hr.expense.sheet ").replace(
+        "model: purchase.order", "model: purchase.requisition")
+    add_agent(engine, "legacy_watcher", text, tmp_path)
+    report = engine.run_once("legacy_watcher")
     assert not report.ok
     assert report.error == (
-        "Odoo connection 'default': model 'hr.expense.sheet' does not exist on this server (install its Odoo module): "
-        "Object hr.expense.sheet doesn't exist"
+        "Odoo connection 'default': rule po_waiting_approval: model 'purchase.requisition' does not exist on this server "
+        "(install its Odoo module): Object purchase.requisition doesn't exist; rule expense_waiting_approval: model "
+        "'hr.expense.sheet' does not exist on this server (install its Odoo module): Object hr.expense.sheet doesn't exist"
     )
     assert engine.run_once("approval_watcher").ok
 

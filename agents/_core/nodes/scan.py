@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from agents._core.drafting import DraftInput, template_draft
 from agents._core.nodes.scan_state import ScanState
+from agents._core.odoo.errors import OdooModuleMissing
 from agents._core.privacy import shared_label, shared_view
 from agents._core.services import Services
 from agents._core.watcher import Finding, ScanContext
@@ -15,13 +16,22 @@ OPEN_STATUSES = ("pending", "approved", "executing")
 
 
 def collect(services: Services, state: ScanState) -> ScanState:
-    """Open the agent's Odoo connection and check that the models its rules read exist there."""
+    """Open the agent's Odoo connection; a rule whose models the server lacks is disabled, the others run."""
     agent = state["agent"]
     policy = services.policy(agent)
     gateway = services.gateway(policy.odoo)
-    gateway.require_models(sorted(services.agents[agent].watcher.models(policy)))
+    watcher = services.agents[agent].watcher
+    disabled: dict[str, str] = {}
+    for rule in policy.rules:
+        try:
+            gateway.require_models(sorted(watcher.models(rule)))
+        except OdooModuleMissing as exc:
+            disabled[rule.id] = exc.message
+    if disabled and len(disabled) == len(policy.rules):
+        raise OdooModuleMissing(policy.odoo, "; ".join(f"rule {rule}: {why}" for rule, why in disabled.items()))
     now = state.get("now") or services.clock()
-    return {"now": now, "ctx": ScanContext(gateway, policy, now, services.calendar(agent))}
+    ctx = ScanContext(gateway, policy, now, services.calendar(agent), disabled=disabled)
+    return {"now": now, "ctx": ctx}
 
 
 def detect(services: Services, state: ScanState) -> ScanState:
