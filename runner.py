@@ -112,6 +112,8 @@ def run() -> None:
     from agents._core.scheduler import build_scheduler, housekeeping_job
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for noisy in ("apscheduler", "alembic"):  # every tick and migration step is not news
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     engine = _engine()
     deliver = lambda: deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))  # noqa: E731
     scheduler = build_scheduler(engine, housekeeping=housekeeping_job(engine, deliver))
@@ -119,7 +121,7 @@ def run() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     scheduler.start()
-    typer.echo(f"sentinel running: {', '.join(j.name for j in scheduler.get_jobs())}")
+    typer.echo(f"sentinel running: {', '.join(sorted(j.name for j in scheduler.get_jobs()))}")
     stop.wait()
     scheduler.shutdown(wait=True)  # lets a running scan finish: no half-done tick
     typer.echo("sentinel stopped")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -13,8 +14,6 @@ from agents._core.decisions import sweep_expired
 from agents._core.engine import Engine
 
 log = logging.getLogger(__name__)
-
-HOUSEKEEPING_SECONDS = 30
 
 
 def agent_tick(engine: Engine, agent: str) -> None:
@@ -34,7 +33,10 @@ def agent_tick(engine: Engine, agent: str) -> None:
 
 
 def build_scheduler(engine: Engine, *, housekeeping: Callable[[], None]) -> BackgroundScheduler:
+    """coalesce: ticks missed while the process was down run once, not in a burst; max_instances=1: a slow scan is
+    never overlapped by the next one. Every job also runs once right at start."""
     scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
+    start = datetime.now(timezone.utc)
     for agent in engine.services.agents:
         try:
             policy = engine.services.policy(agent)
@@ -45,8 +47,11 @@ def build_scheduler(engine: Engine, *, housekeeping: Callable[[], None]) -> Back
             trigger = CronTrigger.from_crontab(policy.schedule.cron, timezone=policy.business_hours.timezone)
         else:
             trigger = IntervalTrigger(seconds=policy.schedule.every.total_seconds())
-        scheduler.add_job(agent_tick, trigger, args=[engine, agent], id=f"{agent}@{policy.odoo}", name=f"scan {agent}")
-    scheduler.add_job(housekeeping, IntervalTrigger(seconds=HOUSEKEEPING_SECONDS), id="housekeeping")
+        scheduler.add_job(agent_tick, trigger, args=[engine, agent], id=f"{agent}@{policy.odoo}", name=f"scan {agent}",
+                          next_run_time=start)
+    every = engine.services.settings.housekeeping_seconds
+    scheduler.add_job(housekeeping, IntervalTrigger(seconds=every), id="housekeeping", name="housekeeping",
+                      next_run_time=start)
     return scheduler
 
 

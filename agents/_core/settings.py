@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     policy_dir: Path = Field(default=Path("policies"), validation_alias="SENTINEL_POLICY_DIR")
     model: str | None = Field(default=None, validation_alias="SENTINEL_MODEL")
     llm_timeout: float = Field(default=20.0, validation_alias="SENTINEL_LLM_TIMEOUT")
+    # How often `run` expires overdue proposals and delivers the outbox.
+    housekeeping_seconds: float = Field(default=30.0, validation_alias="SENTINEL_HOUSEKEEPING_SECONDS")
     odoo_url: str | None = Field(default=None, validation_alias="ODOO_URL")
     odoo_db: str | None = Field(default=None, validation_alias="ODOO_DB")
     odoo_user: str | None = Field(default=None, validation_alias="ODOO_USER")
