@@ -111,6 +111,13 @@ def _describe(approvers: dict) -> str:
 
 
 def sweep_expired(engine: Engine) -> list[Outcome]:
-    """Expire unanswered proposals past their TTL: an explicit outcome, never a silent reject."""
+    """Expire unanswered proposals past their TTL (an explicit outcome, never a silent reject), then escalate
+    each to the next tier of its ladder when the policy has one."""
     now = engine.services.clock()
-    return [decide(engine, p.id, "expire", Actor("system", "expiry")) for p in engine.services.store.expired_candidates(now)]
+    outcomes = []
+    for proposal in engine.services.store.expired_candidates(now):
+        outcome = decide(engine, proposal.id, "expire", Actor("system", "expiry"))
+        outcomes.append(outcome)
+        if outcome.ok:  # only the CAS winner escalates: a click racing the sweep cannot give two next tiers
+            engine.escalate(proposal)
+    return outcomes

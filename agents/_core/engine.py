@@ -13,7 +13,8 @@ from agents._core.nodes.proposal_state import DecisionPayload
 from agents._core.odoo.errors import OdooError
 from agents._core.policy_book import PolicyUnavailable
 from agents._core.services import Services
-from agents._core.watcher import Finding
+from agents._core.watcher import Finding, RecordRef
+from state import Proposal
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,25 @@ class Engine:
             store.finish_run(run.id, status="ok", findings=len(report.findings), proposals=len(report.proposal_ids),
                              round_trips=report.round_trips)
         return report
+
+    def escalate(self, expired: Proposal) -> list[str]:
+        """After an unanswered proposal expires, propose the next ladder step to that step's approvers.
+
+        The record is re-read first: an item that no longer matches its rule is not escalated. Returns the new ids.
+        """
+        state = {
+            "agent": expired.agent,
+            "dry_run": False,
+            "run_id": None,
+            "only": RecordRef(expired.rule_id, expired.model, expired.res_id),
+            "min_step": expired.step + 1,
+            "escalated_from": expired.id,
+        }
+        try:
+            return self.scan_graph.invoke(state).get("proposal_ids", [])
+        except (OdooError, PolicyUnavailable) as exc:
+            log.error("escalation of %s failed, the next sweep's scan will retry: %s", expired.id, exc)
+            return []
 
     def _connection(self, agent: str) -> str:
         try:

@@ -192,3 +192,31 @@ def test_shadow_mode_records_but_never_posts_or_acts(engine: Engine, sandbox: Sa
     outcome = decide(engine, report.proposal_ids[0], "approve", APPROVER)
     assert not outcome.ok
     assert all(marked_writes(sandbox, pid) == [] for pid in report.proposal_ids)
+
+
+def test_an_expired_proposal_escalates_to_the_next_tier(engine: Engine, sandbox: Sandbox) -> None:
+    engine.run_once("approval_watcher")
+    store = engine.services.store
+    first_tier = next(p for p in store.list_proposals(status="pending") if p.rule_id == "po_waiting_approval" and p.step == 0)
+    last_tier = next(p for p in store.list_proposals(status="pending") if p.rule_id == "po_waiting_approval" and p.step == 1)
+    sandbox.clock.advance(timedelta(hours=9))
+    sweep_expired(engine)
+    assert store.get(first_tier.id).status == "expired" and store.get(last_tier.id).status == "expired"
+    escalated = [p for p in store.list_proposals(status="pending") if p.res_id == first_tier.res_id]
+    assert len(escalated) == 1
+    assert escalated[0].step == 1
+    assert escalated[0].approvers["odoo_users"] == ["admin"]  # the second tier's approvers
+    created = [e for e in engine.services.audit.events(escalated[0].id) if e.kind == "proposal.created"]
+    assert created[0].data["escalated_from"] == first_tier.id
+    # the last tier has nowhere to go: it stays expired, with no new proposal
+    assert [p.id for p in store.list_proposals() if p.res_id == last_tier.res_id and p.model == last_tier.model] == [last_tier.id]
+
+
+def test_an_expired_proposal_whose_record_moved_on_does_not_escalate(engine: Engine, sandbox: Sandbox) -> None:
+    engine.run_once("approval_watcher")
+    store = engine.services.store
+    first_tier = next(p for p in store.list_proposals(status="pending") if p.step == 0 and p.model == "purchase.order")
+    sandbox.env("purchase.order").write([first_tier.res_id], {"state": "purchase"})
+    sandbox.clock.advance(timedelta(hours=9))
+    sweep_expired(engine)
+    assert [p.status for p in store.list_proposals() if p.res_id == first_tier.res_id and p.model == "purchase.order"] == ["expired"]

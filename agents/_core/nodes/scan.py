@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 
 from agents._core.drafting import DraftInput, template_draft
@@ -30,12 +31,17 @@ def collect(services: Services, state: ScanState) -> ScanState:
     if disabled and len(disabled) == len(policy.rules):
         raise OdooModuleMissing(policy.odoo, "; ".join(f"rule {rule}: {why}" for rule, why in disabled.items()))
     now = state.get("now") or services.clock()
-    ctx = ScanContext(gateway, policy, now, services.calendar(agent), disabled=disabled)
+    ctx = ScanContext(gateway, policy, now, services.calendar(agent), only=state.get("only"), disabled=disabled)
     return {"now": now, "ctx": ctx}
 
 
 def detect(services: Services, state: ScanState) -> ScanState:
-    return {"findings": services.agents[state["agent"]].watcher.detect(state["ctx"])}
+    findings = services.agents[state["agent"]].watcher.detect(state["ctx"])
+    floor = state.get("min_step")
+    if floor is not None:  # escalation: the next tier, or nothing when the ladder has no further step
+        ladders = {rule.id: len(rule.ladder) for rule in state["ctx"].policy.rules}
+        findings = [replace(f, step=max(f.step, floor)) for f in findings if floor < ladders[f.rule_id]]
+    return {"findings": findings}
 
 
 def triage(services: Services, state: ScanState) -> ScanState:
@@ -122,7 +128,8 @@ def propose(services: Services, state: ScanState, start_thread) -> ScanState:  #
             actor=f"agent:{agent}",
             proposal_id=proposal.id,
             data={"rule": rule.id, "model": finding.model, "res_id": finding.res_id, "step": finding.step,
-                  "mode": policy.mode, "policy_sha256": loaded.sha256, "evidence": evidence},
+                  "mode": policy.mode, "policy_sha256": loaded.sha256, "evidence": evidence,
+                  "escalated_from": state.get("escalated_from")},
         )
         ids.append(proposal.id)
         if policy.mode == "live":

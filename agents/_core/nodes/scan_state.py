@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypedDict
 
-from agents._core.watcher import Finding, ScanContext
+from agents._core.watcher import Finding, RecordRef, ScanContext
 
 
 class ScanState(TypedDict, total=False):
@@ -17,6 +17,12 @@ class ScanState(TypedDict, total=False):
     """Detect and triage only: nothing is persisted, nothing is posted."""
     now: datetime
     """The instant the scan is evaluated at (the clock's, so tests can move it)."""
+    only: RecordRef | None
+    """Scan one record of one rule only: how an expired proposal escalates to the next tier."""
+    min_step: int | None
+    """Propose at least this ladder step (the tier after the one that expired); dropped past the last step."""
+    escalated_from: str | None
+    """The expired proposal this scan escalates, recorded in the audit trail."""
     ctx: ScanContext
     """Gateway, policy, calendar: what the watcher's detect() receives."""
     findings: list[Finding]
