@@ -32,10 +32,10 @@ def test_a_scan_proposes_the_stalled_items_and_only_those(engine: Engine, sandbo
     proposals = store.list_proposals()
     assert proposals and all(p.status == "pending" for p in proposals)
     waiting = {r["id"] for r in sandbox.env("purchase.order").search_read([("state", "=", "to approve")], ["id"])}
-    proposed_pos = {p.res_id for p in proposals if p.model == "purchase.order"}
+    proposed_pos = {p.res_id for p in proposals if p.model == "purchase.order" and p.rule_id == "po_waiting_approval"}
     assert proposed_pos and proposed_pos <= waiting
     assert len(proposed_pos) < len(waiting), "recent 'to approve' orders are not stalled yet"
-    for p in proposals:
+    for p in (p for p in proposals if p.rule_type == "stalled"):
         assert p.evidence["numbers"]["age_business_hours"] >= 16
         assert p.expires_at == p.created_at + timedelta(hours=8)
     # one outbox row per proposal, waiting for the channel adapter
@@ -202,21 +202,21 @@ def test_an_expired_proposal_escalates_to_the_next_tier(engine: Engine, sandbox:
     sandbox.clock.advance(timedelta(hours=9))
     sweep_expired(engine)
     assert store.get(first_tier.id).status == "expired" and store.get(last_tier.id).status == "expired"
-    escalated = [p for p in store.list_proposals(status="pending") if p.res_id == first_tier.res_id]
+    escalated = [p for p in store.list_proposals(status="pending") if p.dedup_key == first_tier.dedup_key]
     assert len(escalated) == 1
     assert escalated[0].step == 1
     assert escalated[0].approvers["odoo_users"] == ["admin"]  # the second tier's approvers
     created = [e for e in engine.services.audit.events(escalated[0].id) if e.kind == "proposal.created"]
     assert created[0].data["escalated_from"] == first_tier.id
     # the last tier has nowhere to go: it stays expired, with no new proposal
-    assert [p.id for p in store.list_proposals() if p.res_id == last_tier.res_id and p.model == last_tier.model] == [last_tier.id]
+    assert [p.id for p in store.list_proposals() if p.dedup_key == last_tier.dedup_key] == [last_tier.id]
 
 
 def test_an_expired_proposal_whose_record_moved_on_does_not_escalate(engine: Engine, sandbox: Sandbox) -> None:
     engine.run_once("approval_watcher")
     store = engine.services.store
-    first_tier = next(p for p in store.list_proposals(status="pending") if p.step == 0 and p.model == "purchase.order")
+    first_tier = next(p for p in store.list_proposals(status="pending") if p.step == 0 and p.rule_id == "po_waiting_approval")
     sandbox.env("purchase.order").write([first_tier.res_id], {"state": "purchase"})
     sandbox.clock.advance(timedelta(hours=9))
     sweep_expired(engine)
-    assert [p.status for p in store.list_proposals() if p.res_id == first_tier.res_id and p.model == "purchase.order"] == ["expired"]
+    assert [p.status for p in store.list_proposals() if p.dedup_key == first_tier.dedup_key] == ["expired"]

@@ -122,7 +122,9 @@ class OdooGateway:
     def message_post(self, model: str, res_id: int, body: str) -> int:
         """An internal note in the record's chatter (subtype Note: followers are not e-mailed)."""
         kwargs = {"body": body, "message_type": "comment", "subtype_xmlid": "mail.mt_note"}
-        return int(self._call(model, "message_post", [[res_id]], kwargs, retry=False))
+        result = self._call(model, "message_post", [[res_id]], kwargs, retry=False)
+        # Odoo 17+ returns the new message as a recordset, which RPC sends as a list of its one id.
+        return int(result[0] if isinstance(result, list) else result)
 
     # -- plumbing ------------------------------------------------------------------------------------------
 

@@ -1,0 +1,95 @@
+"""The `stalled` rule: items that have waited in their state longer than a ladder step, in business hours."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from agents._core.odoo.gateway import Record
+from agents._core.odoo.values import date_start, m2o_id, parse_datetime
+from agents._core.watcher import Evidence, Finding, ScanContext
+from agents.approval_watcher.policy import StalledRule
+
+
+def stalled(ctx: ScanContext, rule: StalledRule) -> list[Finding]:
+    """Items in the rule's domain whose age, in business hours, has reached a ladder step."""
+    domain = list(rule.domain)
+    if ctx.only is not None:
+        domain = ["&", ("id", "=", ctx.only.res_id), *domain] if domain else [("id", "=", ctx.only.res_id)]
+    fields = sorted(rule.fields_read() | {"display_name", "create_date", "write_date"})
+    findings = []
+    for page in ctx.gateway.pages(rule.model, domain, fields):
+        changed = _last_state_change(ctx, rule, [row["id"] for row in page]) if rule.age_source == "state_change" else {}
+        for row in page:
+            since, source = _since(ctx, rule, row, changed)
+            if since is None:
+                ctx.skip(rule.model, row["id"], f"rule {rule.id}: no {source} to measure age from")
+                continue
+            finding = _stalled_finding(ctx, rule, row, since, source)
+            if finding is not None:
+                findings.append(finding)
+    return findings
+
+
+def _stalled_finding(ctx: ScanContext, rule: StalledRule, row: Record, since: datetime, source: str) -> Finding | None:
+    age = ctx.calendar.between(since, ctx.now)
+    step = rule.step_for(age)
+    if step is None:
+        return None
+    hours = age.total_seconds() / 3600
+    threshold = rule.ladder[step].after
+    thresholds = {"stalled after": _business_hours(rule.ladder[0].after)}
+    if step > 0:
+        thresholds[f"step {step + 1} after"] = _business_hours(threshold)
+    evidence = Evidence(
+        headline=f"waiting {hours:.1f} business hours",
+        thresholds=thresholds,
+        measured={"waiting": f"{hours:.1f} business hours", "since": since.strftime("%Y-%m-%d %H:%M UTC"),
+                  "measured from": source},
+        numbers={"age_business_hours": round(hours, 2), "threshold_hours": threshold.total_seconds() / 3600},
+    )
+    return Finding(
+        rule_id=rule.id,
+        rule_type=rule.type,
+        model=rule.model,
+        res_id=row["id"],
+        name=str(row.get("display_name") or row.get("name") or f"{rule.model}#{row['id']}"),
+        step=step,
+        evidence=evidence,
+        record={f: row.get(f) for f in rule.fields},
+        subject_user_id=m2o_id(row.get(rule.subject_field)) if rule.subject_field else None,
+        score=hours,
+    )
+
+
+def _business_hours(duration: timedelta) -> str:
+    return f"{duration.total_seconds() / 3600:g} business hours"
+
+
+def _since(ctx: ScanContext, rule: StalledRule, row: Record, changed: dict[int, datetime]) -> tuple[datetime | None, str]:
+    """When the item started waiting, and what that was measured from."""
+    if rule.age_source == "state_change":
+        if row["id"] in changed:
+            return changed[row["id"]], f"last change of '{rule.state_field}'"
+        # Created straight into this state (or tracking is off): it has waited since creation.
+        return parse_datetime(row.get("create_date")), "create_date (no tracked state change)"
+    if rule.age_source in ("create_date", "write_date"):
+        return parse_datetime(row.get(rule.age_source)), rule.age_source
+    field = rule.age_source.removeprefix("field:")
+    value = row.get(field)
+    parsed = parse_datetime(value) if isinstance(value, str) and len(value) > 10 else date_start(value, ctx.calendar.tz)
+    return parsed, field
+
+
+def _last_state_change(ctx: ScanContext, rule: StalledRule, ids: list[int]) -> dict[int, datetime]:
+    """Latest tracked change of the state field per record: one batched read per page of records."""
+    domain = [
+        ("model", "=", rule.model),
+        ("res_id", "in", ids),
+        ("tracking_value_ids.field_id.name", "=", rule.state_field),
+    ]
+    latest: dict[int, datetime] = {}
+    for message in ctx.gateway.search_read("mail.message", domain, ["res_id", "date"], order="id"):
+        at = parse_datetime(message.get("date"))
+        if at is not None and (message["res_id"] not in latest or at > latest[message["res_id"]]):
+            latest[message["res_id"]] = at
+    return latest
