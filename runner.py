@@ -170,6 +170,63 @@ def policy_check(paths: Annotated[Optional[list[Path]], typer.Argument(help="Pol
     raise typer.Exit(1 if failed else 0)
 
 
+@policy_app.command("backtest")
+def policy_backtest(
+    agent: str,
+    days: Annotated[int, typer.Option(min=0, help="How many days of history to replay (0: as `once` would now).")] = 30,
+    policy: Annotated[Optional[Path], typer.Option(help="Replay this policy file instead of the agent's.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Replay the last N days through a policy: what it would have proposed, at which step, to whom, how many messages.
+
+    Read-only against Odoo; nothing is posted or stored.
+    """
+    from agents._core.backtest import as_json as backtest_json, as_text, backtest
+
+    engine = _engine()
+    entry = _agent_entry(engine, agent, policy)
+    gateway = engine.services.gateway(engine.services.policy(agent).odoo)
+    with typer.progressbar(length=1, label="replaying", file=sys.stderr) as bar:
+        def progress(ticks):  # noqa: ANN001, ANN202 - iterator of datetimes
+            ticks = list(ticks)
+            bar.length = len(ticks)
+            for tick in ticks:
+                yield tick
+                bar.update(1)
+
+        try:
+            result = backtest(engine.services.settings, entry, days=days, now=engine.services.clock(), gateway=gateway,
+                              progress=progress)
+        except PolicyError as exc:
+            _fail(str(exc))
+    typer.echo(json.dumps(backtest_json(result), indent=2) if as_json else "\n".join(as_text(result)))
+
+
+@policy_app.command("diff")
+def policy_diff_command(
+    agent: str,
+    against: Annotated[Path, typer.Option("--against", help="The policy file you are about to put in force.")],
+) -> None:
+    """What changing AGENT's policy to FILE would change now: proposals dropped or added, open ones re-stepped."""
+    from agents._core.policy_diff import as_text, policy_diff
+
+    engine = _engine()
+    _agent_entry(engine, agent, None)
+    try:
+        typer.echo("\n".join(as_text(policy_diff(engine, agent, against))))
+    except PolicyError as exc:
+        _fail(str(exc))
+
+
+def _agent_entry(engine: Engine, agent: str, policy: Optional[Path]):  # noqa: ANN202 - AgentEntry
+    from agents._core.registry import AgentEntry
+
+    entry = engine.services.agents.get(agent)
+    if entry is None:
+        _fail(messages.UNKNOWN_AGENT.format(agent=agent, known=", ".join(engine.services.agents)))
+    return AgentEntry(entry.watcher, policy) if policy else entry
+
+
 @proposals_app.command("list")
 def proposals_list(
     status: Annotated[Optional[str], typer.Option(help="Only this status.")] = None,
@@ -185,6 +242,19 @@ def proposals_list(
         return
     for p in rows:
         typer.echo(f"{p.id}  {p.status:<10} {p.agent:<18} {p.rule_id:<26} {p.record_name}  → {p.action}")
+
+
+@proposals_app.command("precision")
+def proposals_precision(
+    agent: str,
+    days: Annotated[int, typer.Option(min=1, help="Shadow proposals made in the last N days.")] = 30,
+) -> None:
+    """For shadow proposals: how many items were still stuck when the proposal would have expired."""
+    from agents._core.precision import as_text, shadow_precision
+
+    engine = _engine()
+    _agent_entry(engine, agent, None)
+    typer.echo("\n".join(as_text(shadow_precision(engine, agent, days))))
 
 
 @proposals_app.command("show")

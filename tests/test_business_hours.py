@@ -48,3 +48,21 @@ def test_is_open() -> None:
     assert NY.is_open(datetime(2026, 11, 24, 15, tzinfo=UTC))
     assert not NY.is_open(datetime(2026, 11, 26, 15, tzinfo=UTC))  # holiday
     assert not NY.is_open(datetime(2026, 11, 24, 23, 30, tzinfo=UTC))  # 18:30 NY
+
+
+@pytest.mark.parametrize(
+    ("start", "hours", "expected"),
+    [
+        # Tuesday 10:00 NY + 8h = Tuesday 18:00 NY
+        (datetime(2026, 11, 24, 15, tzinfo=UTC), 8, datetime(2026, 11, 24, 23, tzinfo=UTC)),
+        # Friday 16:00 NY + 8h: 2h on Friday, 6h on Monday (Thanksgiving is a Thursday, not in the way)
+        (datetime(2026, 11, 27, 21, tzinfo=UTC), 8, datetime(2026, 11, 30, 19, tzinfo=UTC)),
+        # Wednesday 15:00 NY + 8h skips Thanksgiving: 3h Wednesday, 5h Friday
+        (datetime(2026, 11, 25, 20, tzinfo=UTC), 8, datetime(2026, 11, 27, 18, tzinfo=UTC)),
+        # Saturday night + 1h = Monday 09:00 NY
+        (datetime(2026, 11, 29, 2, tzinfo=UTC), 1, datetime(2026, 11, 30, 14, tzinfo=UTC)),
+    ],
+)
+def test_add_business_time(start: datetime, hours: float, expected: datetime) -> None:
+    assert NY.add(start, timedelta(hours=hours)) == expected
+    assert NY.between(start, expected) == timedelta(hours=hours)

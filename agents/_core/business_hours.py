@@ -42,6 +42,23 @@ class BusinessCalendar:
         """Working time from `since` to `until` (zero if `until` is earlier)."""
         return timedelta(seconds=max(0.0, self._cumulative(until) - self._cumulative(since)))
 
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        """The instant at which `duration` of working time has passed since `start` (a TTL in business hours)."""
+        remaining = duration.total_seconds()
+        local = start.astimezone(self.tz)
+        day = local.date()
+        for _ in range(3700):  # ten years of days: a bound, never reached with sane calendars
+            opens = datetime.combine(day, self.start, tzinfo=self.tz)
+            closes = datetime.combine(day, self.end, tzinfo=self.tz)
+            if day.weekday() in self.days and day not in self.holidays:
+                begin = max(opens, local)
+                available = (closes - begin).total_seconds()
+                if available > 0 and remaining <= available:
+                    return (begin + timedelta(seconds=remaining)).astimezone(start.tzinfo)
+                remaining -= max(0.0, available)
+            day += timedelta(days=1)
+        raise ValueError("the business calendar has no working hours")
+
     def is_open(self, at: datetime) -> bool:
         local = at.astimezone(self.tz)
         return (

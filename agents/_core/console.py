@@ -14,7 +14,7 @@ def deliver_outbox(store: Store, emit: Callable[[str], None] = print, *, odoo_ur
     for message in store.pending_outbox():
         proposal = store.get(message.proposal_id) if message.proposal_id else None
         if proposal is None:
-            text = str(message.payload)
+            text = f"→ {message.payload.get('channel') or 'log'}\n{message.payload.get('text', message.payload)}"
         elif message.kind == "proposal.posted":
             text = f"→ {message.payload.get('channel', '')}\n" + proposal_text(proposal, odoo_url=odoo_url)
         else:

@@ -137,6 +137,7 @@ FOUR_EYES = "{who} is the person this item is about and may not decide its escal
 
 # --- CLI ---
 
+POLICY_REFUSED = "The new policy for {agent} was refused; the previous one stays in force until the file is fixed:\n{problems}"
 UNKNOWN_AGENT = "no agent named '{agent}' (agents: {known})"
 POLICY_NO_AGENT = "{file}: no agent of that name (agents: {known}); a policy file is named after its agent folder"
 AUDIT_OK = "audit trail intact: {checked} events verified"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -10,7 +11,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from agents._core import messages
 from agents._core.decisions import sweep_expired
+from agents._core.policy import PolicyError
 from agents._core.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -20,9 +23,7 @@ def agent_tick(engine: Engine, agent: str) -> None:
     """One scheduled scan. A changed policy file is reloaded first; a bad one is refused and the old one kept."""
     book = engine.services.policies
     if book.changed(agent):
-        loaded = book.reload(agent)
-        if hasattr(loaded, "sha256"):
-            engine.services.store.record_policy_version(agent, str(loaded.path), loaded.sha256, loaded.text)
+        reload_policy(engine, agent)
     try:
         report = engine.run_once(agent)
     except Exception:  # noqa: BLE001 - one agent's bug must not stop the others
@@ -30,6 +31,25 @@ def agent_tick(engine: Engine, agent: str) -> None:
         return
     log.info("scan of %s: ok=%s findings=%d proposals=%d%s", agent, report.ok, len(report.findings),
              len(report.proposal_ids), f" error={report.error}" if report.error else "")
+
+
+def reload_policy(engine: Engine, agent: str) -> None:
+    """Take a changed policy file in force from this tick on, or refuse it: the error is logged (by the book) and
+    posted once to the agent's channel, and the previous policy stays in force."""
+    services = engine.services
+    loaded = services.policies.reload(agent)
+    if isinstance(loaded, PolicyError):
+        path = services.agents[agent].policy_path
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        kept = services.policies.loaded.get(agent)
+        channel = kept.policy.slack.channel if kept else None
+        text = messages.POLICY_REFUSED.format(agent=agent, problems=str(loaded))
+        services.store.enqueue("notice", None, {"channel": channel, "text": text}, dedup=f"policy-refused:{agent}:{digest}")
+        services.audit.append("policy.refused", actor="system:reload", data={"agent": agent, "file_sha256": digest,
+                                                                             "problems": str(loaded)})
+        return
+    services.store.record_policy_version(agent, str(loaded.path), loaded.sha256, loaded.text)
+    services.audit.append("policy.loaded", actor="system:reload", data={"agent": agent, "sha256": loaded.sha256})
 
 
 def build_scheduler(engine: Engine, *, housekeeping: Callable[[], None]) -> BackgroundScheduler:
@@ -58,6 +78,9 @@ def build_scheduler(engine: Engine, *, housekeeping: Callable[[], None]) -> Back
 def housekeeping_job(engine: Engine, deliver: Callable[[], int]) -> Callable[[], None]:
     def run() -> None:
         try:
+            for agent in engine.services.agents:  # a policy edit is checked within seconds, not at the next scan
+                if engine.services.policies.changed(agent):
+                    reload_policy(engine, agent)
             sweep_expired(engine)
             deliver()
         except Exception:  # noqa: BLE001 - retried at the next tick

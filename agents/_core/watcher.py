@@ -29,9 +29,15 @@ class Evidence:
     thresholds: dict[str, str]
     measured: dict[str, str]
     numbers: dict[str, float] = field(default_factory=dict)  # the raw figures, for ranking, digest and tests
+    related: dict[str, tuple[str, int]] = field(default_factory=dict)  # label -> (model, id) of other records involved
+    # Arguments the finding computed for an action type, e.g. {"create_rfq": {"quantity": 40.0}}: used only when the
+    # policy allows that action; the policy's own values win, and the executor re-checks its bounds when it runs.
+    proposed: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"headline": self.headline, "thresholds": self.thresholds, "measured": self.measured, "numbers": self.numbers}
+        shown = {"headline": self.headline, "thresholds": self.thresholds, "measured": self.measured, "numbers": self.numbers}
+        shown |= {"related": {k: list(v) for k, v in self.related.items()}} if self.related else {}
+        return shown | ({"proposed": self.proposed} if self.proposed else {})
 
 
 @dataclass(frozen=True)

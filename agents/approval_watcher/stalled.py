@@ -18,7 +18,8 @@ def stalled(ctx: ScanContext, rule: StalledRule) -> list[Finding]:
     fields = sorted(rule.fields_read() | {"display_name", "create_date", "write_date"})
     findings = []
     for page in ctx.gateway.pages(rule.model, domain, fields):
-        changed = _last_state_change(ctx, rule, [row["id"] for row in page]) if rule.age_source == "state_change" else {}
+        ids = [row["id"] for row in page]
+        changed = ctx.gateway.last_changes(rule.model, rule.state_field, ids) if rule.age_source == "state_change" else {}
         for row in page:
             since, source = _since(ctx, rule, row, changed)
             if since is None:
@@ -78,18 +79,3 @@ def _since(ctx: ScanContext, rule: StalledRule, row: Record, changed: dict[int, 
     value = row.get(field)
     parsed = parse_datetime(value) if isinstance(value, str) and len(value) > 10 else date_start(value, ctx.calendar.tz)
     return parsed, field
-
-
-def _last_state_change(ctx: ScanContext, rule: StalledRule, ids: list[int]) -> dict[int, datetime]:
-    """Latest tracked change of the state field per record: one batched read per page of records."""
-    domain = [
-        ("model", "=", rule.model),
-        ("res_id", "in", ids),
-        ("tracking_value_ids.field_id.name", "=", rule.state_field),
-    ]
-    latest: dict[int, datetime] = {}
-    for message in ctx.gateway.search_read("mail.message", domain, ["res_id", "date"], order="id"):
-        at = parse_datetime(message.get("date"))
-        if at is not None and (message["res_id"] not in latest or at > latest[message["res_id"]]):
-            latest[message["res_id"]] = at
-    return latest

@@ -13,7 +13,9 @@ from agents._core.policy import (
     ACTION_TYPES, Duration, Limits, OdooDomain, PolicyError, PolicyProblem, ScheduleActivitySpec, format_duration,
     load_policy, parse_duration,
 )  # fmt: skip
-from agents.approval_watcher.policy import POLICY_MODEL, RULE_TYPES, ApprovalWatcherPolicy, StalledRule
+from agents.approval_watcher.policy import (
+    POLICY_MODEL, RULE_TYPES, AmountOutlierRule, ApprovalWatcherPolicy, SplitPurchaseRule, StalledRule,
+)  # fmt: skip
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "policies" / "approval_watcher.yaml"
@@ -28,9 +30,12 @@ def test_the_shipped_policy_loads() -> None:
     loaded = _load(SHIPPED)
     policy = loaded.policy
     assert isinstance(policy, ApprovalWatcherPolicy)
-    assert policy.mode == "live" and policy.schedule.every == timedelta(minutes=15)
-    assert [rule.id for rule in policy.rules] == ["po_waiting_approval", "expense_waiting_approval"]
-    po, expense = policy.rules
+    assert policy.mode == "live" and policy.schedule.cron == "*/15 7-18 * * mon-fri"
+    assert [rule.id for rule in policy.rules] == ["po_waiting_approval", "expense_waiting_approval", "split_orders",
+                                                  "unusual_amount"]
+    po, expense, split, outlier = policy.rules
+    assert isinstance(split, SplitPurchaseRule) and split.window == timedelta(days=7) and split.approval_amount == 5000
+    assert isinstance(outlier, AmountOutlierRule) and outlier.z_threshold == 3.5
     assert po.ladder[1].after == timedelta(hours=40)
     assert po.ladder[1].approvers is not None and po.ladder[1].approvers.odoo_users == ["admin"]
     assert po.ladder[1].actions[0] == ScheduleActivitySpec(assign_to="login:grace.finance", deadline_days=1, max_deadline_days=3)
@@ -91,7 +96,9 @@ def test_step_for_is_the_highest_step_reached() -> None:
 
 
 def test_fields_read_cover_fields_subject_and_age() -> None:
-    po, expense = _load(SHIPPED).policy.rules
+    po, expense, split, outlier = _load(SHIPPED).policy.rules
+    assert split.fields_read() == {"name", "partner_id", "amount_total", "user_id", "state", "date_order"}
+    assert outlier.fields_read() == {"name", "partner_id", "amount_total", "user_id", "state", "date_order"}
     assert po.fields_read() == {"name", "partner_id", "amount_total", "user_id", "state"}
     assert expense.fields_read() == {"name", "employee_id", "total_amount", "state", "manager_id"}
     dated = po.model_copy(update={"age_source": "field:date_approve"})
@@ -99,7 +106,7 @@ def test_fields_read_cover_fields_subject_and_age() -> None:
 
 
 def test_type_names() -> None:
-    assert RULE_TYPES == ("stalled",)
+    assert RULE_TYPES == ("stalled", "split_purchase", "amount_outlier")
     assert ACTION_TYPES == ("post_note", "schedule_activity", "reassign")
 
 
@@ -162,9 +169,10 @@ def test_live_mode_needs_an_approver_for_every_step(tmp_path: Path) -> None:
     # slack.approvers empty; only po step 2 names its own approvers: every other step has no one.
     path = _variant(tmp_path, "odoo_groups: [purchase.group_purchase_manager]   #", "odoo_groups: []   #")
     problems = _problems(path)
-    assert len(problems) == 3
+    assert len(problems) == 6
     assert all("this step names no approvers" in p for p in problems)
-    assert [p.split(":")[1].strip() for p in problems] == ["rules[0].ladder[0]", "rules[1].ladder[0]", "rules[1].ladder[1]"]
+    assert [p.split(":")[1].strip() for p in problems] == ["rules[0].ladder[0]", "rules[1].ladder[0]", "rules[1].ladder[1]",
+                                                           "rules[2].ladder[0]", "rules[2].ladder[1]", "rules[3].ladder[0]"]
 
 
 def test_shadow_mode_needs_no_approvers(tmp_path: Path) -> None:
@@ -201,5 +209,6 @@ def test_problem_text_format() -> None:
     assert str(error).splitlines()[0] == "policies/a.yaml:3: odoo: p (f)"
 
 
-def test_stalled_rule_is_the_model_the_rules_use() -> None:
-    assert all(isinstance(rule, StalledRule) for rule in _load(SHIPPED).policy.rules)
+def test_each_rule_type_has_its_model() -> None:
+    rules = _load(SHIPPED).policy.rules
+    assert [type(rule) for rule in rules] == [StalledRule, StalledRule, SplitPurchaseRule, AmountOutlierRule]

@@ -121,7 +121,7 @@ def propose(services: Services, state: ScanState, start_thread) -> ScanState:  #
             subject_user_id=finding.subject_user_id,
             approvers=approvers,
             created_at=now,
-            expires_at=now + policy.limits.proposal_ttl,
+            expires_at=services.calendar(agent).add(now, policy.limits.proposal_ttl),  # nights and weekends don't count
         )
         services.audit.append(
             "proposal.created",

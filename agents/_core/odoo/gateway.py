@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from agents._core.odoo.errors import OdooModuleMissing, OdooUnavailable
+from agents._core.odoo.values import parse_datetime
 
 Domain = list[Any]
 Record = dict[str, Any]
@@ -93,6 +95,22 @@ class OdooGateway:
 
     def search_count(self, model: str, domain: Domain) -> int:
         return int(self._call(model, "search_count", [domain], {}, retry=True))
+
+    def last_changes(self, model: str, field: str, ids: Sequence[int]) -> dict[int, datetime]:
+        """When each record's tracked `field` last changed (from the chatter's tracking values): one read for all ids.
+
+        Records whose field never changed under tracking are absent. Odoo 16-19 keep the change on mail.message
+        (its date) with a mail.tracking.value naming the field.
+        """
+        if not ids:
+            return {}
+        domain = [("model", "=", model), ("res_id", "in", list(ids)), ("tracking_value_ids.field_id.name", "=", field)]
+        latest: dict[int, datetime] = {}
+        for message in self.search_read("mail.message", domain, ["res_id", "date"], order="id"):
+            at = parse_datetime(message.get("date"))
+            if at is not None and (message["res_id"] not in latest or at > latest[message["res_id"]]):
+                latest[message["res_id"]] = at
+        return latest
 
     def fields_get(self, model: str) -> dict[str, dict[str, Any]]:
         """Field definitions of a model (cached per gateway); raises OdooModuleMissing if the model is absent."""
