@@ -33,10 +33,15 @@ class Evidence:
     # Arguments the finding computed for an action type, e.g. {"create_rfq": {"quantity": 40.0}}: used only when the
     # policy allows that action; the policy's own values win, and the executor re-checks its bounds when it runs.
     proposed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Which Odoo field each measured/numbers entry reveals (e.g. {"total": "amount_total"}): privacy masks the entry
+    # when that field is not shared, and shows masked_headline instead of a headline that quotes such a value.
+    sources: dict[str, str] = field(default_factory=dict)
+    masked_headline: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         shown = {"headline": self.headline, "thresholds": self.thresholds, "measured": self.measured, "numbers": self.numbers}
         shown |= {"related": {k: list(v) for k, v in self.related.items()}} if self.related else {}
+        shown |= {"sources": self.sources, "masked_headline": self.masked_headline} if self.sources else {}
         return shown | ({"proposed": self.proposed} if self.proposed else {})
 
 

@@ -72,5 +72,8 @@ def _judge(ctx: ScanContext, rule: AmountOutlierRule, row: Record, past: list[fl
                   "robust z": f"{score:.1f}", "past orders": str(len(past))},
         numbers={"amount": amount, "median": round(median, 2), "spread": round(mad, 2), "z": round(score, 2),
                  "history": float(len(past))},
+        sources={"amount": rule.amount_field, "vendor median": rule.amount_field, "spread": rule.amount_field,
+                 "median": rule.amount_field},
+        masked_headline=f"{score:.1f} robust z above the median of the vendor's past orders",
     )
     return order_finding(ctx, rule, row, evidence, score=score * amount)

@@ -56,6 +56,8 @@ def _cluster(ctx: ScanContext, rule: SplitPurchaseRule, field: str, rows: list[R
                   "grouped by": f"{field} = {who}"},
         numbers={"orders": float(len(rows)), "total": round(total, 2), "approval_amount": rule.approval_amount},
         related={str(r.get("display_name") or r["id"]): (rule.model, r["id"]) for r in rows[:-1]},
+        sources={"orders": rule.amount_field, "total": rule.amount_field, "grouped by": field},
+        masked_headline=f"{len(rows)} orders with the same {field}, each just under the approval amount, add up past it",
     )
     return order_finding(ctx, rule, anchor, evidence, score=total)
 

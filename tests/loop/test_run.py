@@ -26,7 +26,7 @@ def test_run_scans_delivers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None
                                    stderr=subprocess.STDOUT, text=True)
         try:
             store = None
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120  # generous: a loaded 2-core machine starts Python slowly
             while time.monotonic() < deadline:
                 time.sleep(0.5)
                 if db_path.exists():
@@ -35,7 +35,7 @@ def test_run_scans_delivers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None
                     if proposals and not store.pending_outbox():
                         break
             else:
-                raise AssertionError("no proposal was made and delivered within 60 s")
+                raise AssertionError("no proposal was made and delivered within 120 s")
             process.send_signal(signal.SIGTERM)
             output, _ = process.communicate(timeout=30)
         finally:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from agents._core.drafting import DraftInput, template_draft
 from agents._core.nodes.scan_state import ScanState
 from agents._core.odoo.errors import OdooModuleMissing
-from agents._core.privacy import shared_label, shared_view
+from agents._core.privacy import shared_evidence, shared_label, shared_view
 from agents._core.services import Services
 from agents._core.watcher import Finding, ScanContext
 
@@ -95,7 +95,7 @@ def propose(services: Services, state: ScanState, start_thread) -> ScanState:  #
         step = rule.ladder[finding.step]
         label = shared_label(finding.name, finding.model, finding.res_id, share)
         facts = shared_view(finding.record, share)
-        evidence = finding.evidence.as_dict()
+        evidence = shared_evidence(finding.evidence.as_dict(), share)
         draft = template_draft(DraftInput(rule.id, rule.type, label, facts, evidence, tuple(step.actions)))
         approvers = (step.approvers or policy.slack.approvers).model_dump()
         proposal = services.store.create_proposal(
