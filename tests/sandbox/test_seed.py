@@ -50,7 +50,7 @@ def test_the_demo_network_is_all_there(odoo: odoorpc.ODOO) -> None:
     logins = {u["login"] for u in odoo.execute_kw("res.users", "search_read", [[]], {"fields": ["login"]})}
     assert {"admin", "nina.buyer", "omar.buyer", "dr.patel", "grace.finance", "auditor"} <= logins
     states = Counter(r["state"] for r in odoo.execute_kw("purchase.order", "search_read", [[]], {"fields": ["state"]}))
-    assert states == {"purchase": 17, "to approve": 8, "draft": 6, "sent": 5, "cancel": 4}
+    assert states == {"purchase": 33, "to approve": 8, "draft": 6, "sent": 5, "cancel": 4}
     expenses = Counter(r["state"] for r in odoo.execute_kw("hr.expense", "search_read", [[]], {"fields": ["state"]}))
     assert expenses["submitted"] == 5 and sum(expenses.values()) == 12
 
@@ -71,7 +71,7 @@ def test_billing_and_supply_cases_are_seeded(odoo: odoorpc.ODOO) -> None:
     assert any(b["message_attachment_count"] == 0 for b in without_pdf)
     below = odoo.execute_kw("stock.warehouse.orderpoint", "search_read", [[]],
                             {"fields": ["product_id", "warehouse_id", "product_min_qty", "qty_forecast", "lead_days"]})
-    assert sum(o["qty_forecast"] < o["product_min_qty"] for o in below) == 4
+    assert sum(o["qty_forecast"] < o["product_min_qty"] for o in below) == 8
     consumed = odoo.execute_kw("stock.move", "search_count", [[("state", "=", "done"),
                                                                ("location_dest_id.usage", "=", "customer")]])
     late = odoo.execute_kw("stock.picking", "search_count", [[("picking_type_code", "=", "incoming"),

@@ -92,8 +92,9 @@ def not_allowed(operation: str, description: str, model: str, groups: list[str])
     )
 
 
-def invalid_field(model: str, name: object) -> OdooValueError:
-    return OdooValueError(f"Invalid field {name!r} on model {model!r}")
+def invalid_field(model: str, name: object, *, writing: bool = False) -> OdooValueError:
+    # Odoo 19's own wording: read() says "on", create() and write() say "in".
+    return OdooValueError(f"Invalid field {name!r} {'in' if writing else 'on'} {model!r}")
 
 
 def internal_error(exc: BaseException) -> OdooError:

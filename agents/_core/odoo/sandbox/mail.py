@@ -121,7 +121,6 @@ def activity_schedule(store: "Store", model: Model, ids: list[int], *, uid: int,
             "res_model_id": ir_model_id(store, model.name), "res_id": rid,
             "activity_type_id": type_id, "date_deadline": deadline,
             "summary": summary or False, "note": plaintext_to_html(note) if note else False,
-            "user_id": uid,
         } | act_values
         created.append(store.create("mail.activity", vals, uid=uid))
     return created

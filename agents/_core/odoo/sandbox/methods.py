@@ -5,7 +5,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from . import mail
+from . import access, mail
 from .errors import (AccessError, MethodNotFound, OdooTypeError, OdooValueError, missing, not_allowed)
 from .models.base import has_group
 from .schema import Model
@@ -90,10 +90,28 @@ def fields_get(c: Call, allfields: Any = None, attributes: Any = None) -> dict[s
 
 def create(c: Call, vals_list: Any) -> int | list[int]:
     if isinstance(vals_list, dict):
-        return c.store.create(c.model.name, vals_list, uid=c.uid)
+        return c.store.create(c.model.name, _with_defaults(c, vals_list), uid=c.uid)
     if not isinstance(vals_list, (list, tuple)):
         raise OdooTypeError(f"create() expects a dict or a list of dicts, got {vals_list!r}")
-    return [c.store.create(c.model.name, vals, uid=c.uid) for vals in vals_list]
+    return [c.store.create(c.model.name, _with_defaults(c, vals), uid=c.uid) for vals in vals_list]
+
+
+def _with_defaults(c: Call, vals: Any) -> Any:
+    """Odoo's default_get: `default_<field>` context keys fill missing fields; a mail.activity given its document's
+    model name gets the matching ir.model (what lets a user without access to ir.model schedule an activity)."""
+    if not isinstance(vals, dict):
+        return vals
+    filled = dict(vals)
+    for key, value in c.context.items():
+        name = key.removeprefix("default_")
+        if key.startswith("default_") and name in c.model.fields and name not in filled:
+            filled[name] = value
+    if c.model.name == "mail.activity" and filled.get("res_model") and "res_model_id" not in filled:
+        found = c.store.search("ir.model", [("model", "=", filled["res_model"])])  # as Odoo: sudo
+        if found:
+            filled["res_model_id"] = found[0]
+        filled.pop("res_model")
+    return filled
 
 
 def write(c: Call, ids: Any, vals: Any) -> bool:
@@ -121,10 +139,11 @@ def default_get(c: Call, fields_list: Any) -> dict[str, Any]:
 
 def message_post(c: Call, ids: Any, body: Any = "", message_type: str = "notification",
                  subtype_xmlid: str | None = None, subject: Any = False, partner_ids: Any = None,
-                 **_ignored: Any) -> int:
+                 **_ignored: Any) -> list[int]:
     rid = _one(c, ids)
-    return mail.message_post(c.store, c.model, rid, uid=c.uid, body=body, message_type=message_type,
-                             subtype_xmlid=subtype_xmlid, subject=subject, partner_ids=partner_ids or ())
+    # Odoo returns the new mail.message record, which RPC sends as its ids: a list of one id.
+    return [mail.message_post(c.store, c.model, rid, uid=c.uid, body=body, message_type=message_type,
+                              subtype_xmlid=subtype_xmlid, subject=subject, partner_ids=partner_ids or ())]
 
 
 def activity_schedule(c: Call, ids: Any, act_type_xmlid: str = "", date_deadline: Any = None,
@@ -206,10 +225,13 @@ def call(store: Store, uid: int, model_name: Any, method: Any, args: Any = (), k
     impl, _ = resolve(model, method)
     args = list(args or [])
     _check_access(store, model, method, uid)
+    access.check_model(store, model, method, uid)
     try:
-        inspect.signature(impl).bind(None, *args, **kwargs)
+        bound = inspect.signature(impl).bind(None, *args, **kwargs)
     except TypeError as exc:
         raise OdooTypeError(f"{model.name}.{method}() {exc}") from None
+    if method in ("search_read", "search", "search_count", "read"):
+        access.check_fields(store, model, uid, bound.arguments.get("domain"), bound.arguments.get("fields"))
     return impl(Call(store, model, uid, context), *args, **kwargs)
 
 

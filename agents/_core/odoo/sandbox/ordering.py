@@ -1,39 +1,44 @@
 """Odoo's `order` specs ("date_order desc, id") turned into stable Python sorts with Postgres null order."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Callable
 
-from .errors import OdooValueError
+from .errors import OdooValueError, UserError
 from .schema import Model, Row
 
 if TYPE_CHECKING:
     from .store import Store
 
 _NOT_NULL_FALSE = frozenset({"boolean", "integer", "float", "monetary", "many2one_reference"})
+_TERM = re.compile(r"^\s*(?P<field>[a-z0-9_]+)(\s+(?P<direction>desc|asc))?(\s+(?P<nulls>nulls first|nulls last))?\s*$",
+                   re.IGNORECASE)
 
 
 def parse_order(model: Model, order: str) -> list[tuple[str, bool, bool]]:
     """(field, descending, nulls_first) per term; Postgres puts nulls last ascending, first descending."""
-    specs = []
-    for term in order.split(","):
-        words = term.strip().split()
-        if not words:
-            continue
-        name = words[0].strip('"')
-        rest = [w.lower() for w in words[1:]]
-        f = model.fields.get(name)
-        valid_rest = rest in ([], ["asc"], ["desc"]) or (
-            len(rest) in (2, 3) and rest[-2] == "nulls" and rest[-1] in ("first", "last")
-            and (len(rest) == 2 or rest[0] in ("asc", "desc"))
+    if not order.strip():
+        return []
+    terms = [_TERM.match(term) for term in order.split(",")]
+    if not all(terms):
+        # Odoo 19 checks the whole spec's syntax first (a UserError), then each field (ValueErrors).
+        raise UserError(
+            f'Invalid "order" specified ({order}). A valid "order" specification is a'
+            " comma-separated list of valid field names (optionally followed by asc/desc"
+            " for the direction)"
         )
-        if f is None or not (f.store or f.searchable) or f.x2many or not valid_rest:
-            raise OdooValueError(
-                f'Invalid "order" specified ({order}). A valid "order" specification is a'
-                " comma-separated list of valid field names (optionally followed by asc/desc"
-                " for the direction)"
-            )
-        desc = bool(rest) and rest[0] == "desc"
-        nulls_first = rest[-1] == "first" if "nulls" in rest else desc
+    specs = []
+    for match in terms:
+        assert match is not None
+        name = match["field"]
+        f = model.fields.get(name)
+        if f is None:
+            raise OdooValueError(f"Invalid field {name!r} on model {model.name!r}")
+        if not (f.store or f.searchable) or f.x2many:
+            raise OdooValueError(f"Cannot convert {model.name}.{name} to SQL because it is not stored")
+        desc = (match["direction"] or "").lower() == "desc"
+        nulls = (match["nulls"] or "").lower()
+        nulls_first = nulls == "nulls first" if nulls else desc
         specs.append((name, desc, nulls_first))
     return specs
 

@@ -6,7 +6,7 @@ import threading
 from types import TracebackType
 from typing import Any, Mapping
 
-from . import bulk, methods, seed_base, seed_demo
+from . import bulk, bulk_moves, bulk_supply, methods, seed_base, seed_demo
 from .clock import SandboxClock
 from .models import REGISTRY
 from .server import DB_NAME, SandboxHTTPServer
@@ -51,7 +51,7 @@ class ModelProxy:
         return self._call("unlink", ids)
 
     def message_post(self, res_id: int, *, body: str = "", message_type: str = "comment",
-                     subtype_xmlid: str = "mail.mt_note", **kwargs: Any) -> int:
+                     subtype_xmlid: str = "mail.mt_note", **kwargs: Any) -> list[int]:
         return self._call("message_post", [res_id], body=body, message_type=message_type,
                           subtype_xmlid=subtype_xmlid, **kwargs)
 
@@ -132,6 +132,16 @@ class Sandbox:
     def add_bulk_purchase_orders(self, n: int, *, state_mix: Mapping[str, float] | None = None) -> None:
         with self.store.lock:
             bulk.add_purchase_orders(self.store, n, state_mix=state_mix)
+
+    def add_bulk_moves(self, n: int = 50_000, **options: Any) -> dict[str, int]:
+        """A year of bills, claims and patient invoices (see bulk_moves.add_moves); returns the rows added per model."""
+        with self.store.lock:
+            return bulk_moves.add_moves(self.store, n, **options)
+
+    def add_bulk_supply(self, products: int = 20_000, warehouses: int = 3, **options: Any) -> dict[str, int]:
+        """Clinic supplies at scale (see bulk_supply.add_supply); returns the rows added per model."""
+        with self.store.lock:
+            return bulk_supply.add_supply(self.store, products, warehouses, **options)
 
     # ----- authentication (the server calls these under the store lock) ---------------------
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 
-from . import seed_finance, seed_network, seed_purchases
+from . import seed_billing, seed_finance, seed_network, seed_purchases, seed_supply
 from .store import Store
 
 SEED = 20261125  # fixed: the same clock gives the same data
@@ -14,4 +14,6 @@ def install(store: Store) -> None:
     seed_network.install(demo)
     queue = seed_purchases.install(demo)
     seed_finance.install(demo, queue)
+    seed_billing.install(demo)
+    seed_supply.install(demo)
     demo.run()

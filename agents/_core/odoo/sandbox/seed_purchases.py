@@ -1,4 +1,4 @@
-"""Demo seed, part 2: purchase orders at every stage (the approval queue), their receipts, and clinic consumption."""
+"""Demo seed, part 2: purchase orders at every stage (the approval queue) and their receipts."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -72,7 +72,6 @@ def install(demo: Demo) -> list[PlannedOrder]:
     for index, vendor in enumerate(ROUTINE_VENDORS):
         _plan_routine(demo, index, vendor)
     _plan_open_rfqs(demo)
-    _plan_consumption(demo)
     return queue
 
 
@@ -193,28 +192,3 @@ def _plan_open_rfqs(demo: Demo) -> None:
         for state, fraction in steps:
             _plan_write(demo, order, {"state": state}, demo.users[demo.buyers[clinic]],
                         demo.ago(days=age * (1 - fraction)))
-
-
-def _plan_consumption(demo: Demo) -> None:
-    """Done outgoing moves over the last 30 days at each rule's daily rate: the clinics' usage history."""
-    rng = demo.rng
-    for clinic, code, _, _, _, daily in ORDERPOINTS:
-        day = 30.0
-        while day > 0.5:
-            gap = rng.uniform(1, 3)
-            qty = round(daily * gap)
-            day -= gap
-            if qty >= 1 and day > 0:
-                demo.later(demo.ago(days=day), _consume(demo, clinic, code, qty, demo.ago(days=day)))
-
-
-def _consume(demo: Demo, clinic: str, code: str, qty: int, when: datetime):
-    def create() -> None:
-        ids = demo.clinics[clinic]
-        demo.create("stock.move", {
-            "reference": f"{clinic}/CONS/{code}", "origin": "Patient care", "product_id": demo.products[code],
-            "product_uom_qty": qty, "quantity": qty, "location_id": ids["stock"],
-            "location_dest_id": demo.store.ref("stock.stock_location_customers"), "picking_type_id": ids["out"],
-            "warehouse_id": ids["warehouse"], "state": "done", "date": demo.store.now_str(when),
-        }, uid=demo.users[demo.buyers[clinic]], at=when)
-    return create

@@ -156,7 +156,27 @@ class Store:
         table = self._tables[model.name]
         if predicate is None:
             return list(table)
+        candidates = self._indexed(model, domain)
+        if candidates is not None:  # still checked against the whole domain: the index only narrows the scan
+            return [rid for rid in candidates if (row := table.get(rid)) is not None and predicate(row)]
         return [rid for rid, row in table.items() if predicate(row)]
+
+    def _indexed(self, model: Model, domain: list[Any]) -> list[int] | None:
+        """Ids that can match an all-AND domain with a `many2one = id` or `in [ids]` term, in id order, as a
+        database index would give them; None when no term narrows the search that way (scan every row)."""
+        if any(not isinstance(item, (list, tuple)) and item != "&" for item in domain):
+            return None  # '|' or '!': a term alone does not bound the result
+        for leaf in domain:
+            if not (isinstance(leaf, (list, tuple)) and len(leaf) == 3 and leaf[1] in ("=", "in")):
+                continue
+            f = model.fields.get(leaf[0]) if isinstance(leaf[0], str) else None
+            values = leaf[2] if isinstance(leaf[2], (list, tuple)) else [leaf[2]]
+            if f is None or f.type != "many2one" or not f.kept or not values or not all(
+                    isinstance(v, int) and not isinstance(v, bool) for v in values):
+                continue
+            index = self.inverse(model.name, f.name)
+            return sorted({rid for value in values for rid in index.get(value, ())})
+        return None
 
     def read(self, model_name: str, ids: Iterable[int], fields: Iterable[str] | None = None,
              load: str = "_classic_read") -> list[dict[str, Any]]:
@@ -292,7 +312,7 @@ class Store:
     def _check_names(self, model: Model, vals: dict[str, Any]) -> None:
         for name in vals:
             if name not in model.fields:
-                raise invalid_field(model.name, name)
+                raise invalid_field(model.name, name, writing=True)
 
     def _check_required(self, model: Model, row: Row) -> None:
         for f in model.fields.values():

@@ -58,12 +58,10 @@ def to_datetime(value: Any) -> tuple[str | bool, bool]:
 
 
 def plaintext_to_html(body: str) -> str:
-    """What Odoo stores for a plain-text chatter body: escaped, paragraphs in <p>, line breaks as <br>."""
-    paragraphs = [p for p in body.replace("\r\n", "\n").split("\n\n") if p.strip()] or [""]
-    return "".join(
-        "<p>" + "<br>".join(_html.escape(line, quote=True) for line in p.strip("\n").split("\n")) + "</p>"
-        for p in paragraphs
-    )
+    """What Odoo 19 stores for a plain-text message_post body: escaped, leading blanks dropped by the sanitizer,
+    line breaks kept as they are, all in one <p>; nothing at all for an empty body (checked on a real server)."""
+    text = body.lstrip()
+    return f"<p>{_html.escape(text, quote=False)}</p>" if text else ""
 
 
 def convert(store: "Store", model: Model, f: Field, value: Any, current: Any = (), *, uid: int) -> Any:

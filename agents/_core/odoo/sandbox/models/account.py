@@ -71,6 +71,15 @@ def _post(store: "Store", ids: list[int], uid: int) -> bool:
     return True
 
 
+_OUTBOUND = ("in_invoice", "out_refund", "in_receipt")  # money leaves the company: Odoo signs these amounts negative
+
+
+def _signed(row: Row, field: str) -> float:
+    """Odoo's *_signed amounts: in company currency, negative for bills and customer refunds."""
+    sign = -1 if row.get("move_type") in _OUTBOUND else 1
+    return round(sign * row.get(field, 0.0) / (row.get("invoice_currency_rate") or 1.0), 2)
+
+
 def _line_saved(store: "Store", row: Row) -> None:
     subtotal = round(row.get("quantity", 0.0) * row.get("price_unit", 0.0) * (1 - row.get("discount", 0.0) / 100), 2)
     move = store.row("account.move", row.get("move_id")) or {}
@@ -123,6 +132,9 @@ MODELS = [
         "amount_tax": monetary("Tax", readonly=True),
         "amount_total": monetary("Total", readonly=True),
         "amount_residual": monetary("Amount Due", readonly=True),
+        "invoice_currency_rate": float_("Currency Rate", default=1.0),  # units of the move's currency per company unit
+        "amount_total_signed": computed(monetary("Total Signed"), lambda store, row: _signed(row, "amount_total")),
+        "amount_residual_signed": computed(monetary("Amount Due Signed"), lambda store, row: _signed(row, "amount_residual")),
         "invoice_origin": char("Origin", readonly=True),
         "payment_reference": char("Payment Reference"),
         "narration": html("Terms and Conditions"),

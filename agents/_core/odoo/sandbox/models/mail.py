@@ -14,7 +14,7 @@ ACTIVITY_STATES = [("overdue", "Overdue"), ("today", "Today"), ("planned", "Plan
 MESSAGE_TYPES = [
     ("email", "Incoming Email"), ("comment", "Comment"), ("email_outgoing", "Outgoing Email"),
     ("notification", "System notification"), ("auto_comment", "Automated Targeted Notification"),
-    ("user_notification", "User Specific Notification"),
+    ("out_of_office", "Out-of-office Message"), ("user_notification", "User Specific Notification"),
 ]
 
 
@@ -147,7 +147,7 @@ MODELS = [
                               default=mail.today_default),
         "date_done": date("Done Date", readonly=True),
         "automated": boolean("Automated activity", readonly=True),
-        "user_id": m2o("res.users", "Assigned to", default=lambda store, vals, uid: uid),
+        "user_id": m2o("res.users", "Assigned to"),  # Odoo 19: no default, unassigned unless given
         "active": boolean("Active", default=True),
         "state": computed(selection(ACTIVITY_STATES, "State"), mail.activity_state),
     }, order="date_deadline ASC, id ASC", rec_name="summary", display=_activity_display,

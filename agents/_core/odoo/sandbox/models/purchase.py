@@ -165,6 +165,8 @@ MODELS = [
         "qty_invoiced": float_("Billed Qty", readonly=True),
         "partner_id": m2o("res.partner", "Partner", readonly=True),
         "company_id": m2o("res.company", "Company", readonly=True, default=1),
+        "currency_id": computed(m2o("res.currency", "Currency"), lambda store, row: (
+            store.row("purchase.order", row.get("order_id")) or {}).get("currency_id", False)),
         "display_type": selection([("line_section", "Section"), ("line_subsection", "Subsection"),
                                    ("line_note", "Note")], "Display Type"),
         "state": computed(selection(PO_STATES, "Status"), lambda store, row: (
@@ -201,7 +203,14 @@ MODELS = [
         "orderpoint_ids": o2m("stock.warehouse.orderpoint", "product_id", "Minimum Stock Rules"),
         "qty_available": computed(float_("Quantity On Hand"), _qty_available),
         "virtual_available": computed(float_("Forecasted Quantity"), _qty_available),
-    }, order="default_code, name, id", display=_product_display, write_groups=("Inventory / Administrator",)),
+        "product_tag_ids": m2m("product.tag", "Tags"),
+        **thread_fields("product.product"),
+    }, order="default_code, name, id", display=_product_display, mail_thread=True,
+        write_groups=("Inventory / Administrator",)),
+    Model("product.tag", "Product Tag", {
+        "name": char("Name", required=True),
+        "color": integer("Color"),
+    }, order="name, id"),
     Model("product.supplierinfo", "Supplier Pricelist", {
         "partner_id": m2o("res.partner", "Vendor", required=True),
         "product_id": m2o("product.product", "Product Variant"),
