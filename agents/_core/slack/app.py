@@ -1,0 +1,317 @@
+"""The Bolt app: verifies each request, acks at once, and decides off the request path through decisions.decide()."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_bolt.error import BoltError
+from slack_bolt.middleware.request_verification import RequestVerification
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.signature import Clock, SignatureVerifier
+
+from agents._core import messages as m
+from agents._core.decisions import Actor, Outcome, authorize, decide
+from agents._core.engine import Engine
+from agents._core.nodes.proposal_state import Decision
+from agents._core.settings import Settings
+from agents._core.slack import blocks
+from agents._core.slack.identity import Directory
+from agents._core.slack.outbox import OutboxWorker
+from state import Proposal
+
+log = logging.getLogger(__name__)
+
+_APPROVED_STATUSES = ("approved", "executing", "executed", "failed", "superseded")
+_USER_ID = re.compile(r"\b([UW][A-Z0-9]{6,})\b")
+_GROUP_ID = re.compile(r"\b(S[A-Z0-9]{6,})\b")
+
+
+def web_client(settings: Settings) -> WebClient:
+    """The bot's Web API client: SLACK_API_URL as base, and Retry-After honoured on 429 (slack-sdk's handler)."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    client = WebClient(token=token, base_url=base_url, timeout=10)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    return client
+
+
+class _Verifier(SignatureVerifier):
+    def is_valid(self, body: str | bytes, timestamp: str | None, signature: str | None) -> bool:
+        # slack-sdk raises on a timestamp that is not a number, which Bolt turns into a 500: it is a bad request (401).
+        if timestamp is not None and not timestamp.strip().lstrip("-").isdigit():
+            return False
+        return super().is_valid(body, timestamp, signature)
+
+
+class _Verification(RequestVerification):
+    """Bolt's own request verification (signature v0, five-minute window), with the clock made injectable."""
+
+    def __init__(self, signing_secret: str, clock: Clock) -> None:
+        super().__init__(signing_secret)
+        self._clocked = _Verifier(signing_secret, clock=clock)
+
+    @property
+    def verifier(self) -> SignatureVerifier:
+        return self._clocked
+
+
+class AckFirst:
+    """Decision work waits while Slack requests are being acknowledged. In one Python process (one GIL) a decision in
+    progress slows every ack of a burst of clicks; Slack wants the acks fast, while a decision can start a few
+    milliseconds later. So work starts once no request has been in flight for `quiet` seconds, or after `patience`."""
+
+    def __init__(self, *, quiet: float = 0.005, patience: float = 0.25) -> None:
+        self.quiet = quiet
+        self.patience = patience
+        self._cond = threading.Condition()
+        self._in_flight = 0
+        self._last = float("-inf")
+
+    def request_started(self) -> None:
+        with self._cond:
+            self._in_flight += 1
+
+    def request_finished(self) -> None:
+        with self._cond:
+            self._in_flight -= 1
+            self._last = time.monotonic()
+            self._cond.notify_all()
+
+    def wait(self) -> None:
+        deadline = time.monotonic() + self.patience
+        with self._cond:
+            while (now := time.monotonic()) < deadline:
+                calm = now - self._last
+                if self._in_flight == 0 and calm >= self.quiet:
+                    return
+                self._cond.wait(min(deadline - now, self.quiet - calm if self._in_flight == 0 else deadline - now))
+
+
+class SlackEdge:
+    """Inbound Slack: buttons and modals become decide() calls. Bolt acks within milliseconds (process_before_response,
+    and every listener only acks and hands over); a small thread pool resolves the clicker and decides."""
+
+    def __init__(self, engine: Engine, client: WebClient, *, signing_secret: str | None, outbox: OutboxWorker,
+                 directory: Directory | None = None, workers: int = 8, clock: Clock | None = None) -> None:
+        self.engine = engine
+        self.client = client
+        self.outbox = outbox
+        self.directory = directory or Directory(client)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-decide")
+        self._pending: set[Future[None]] = set()
+        self._pending_lock = threading.Lock()
+        self.gate = AckFirst()
+        self._turns: dict[str, tuple[threading.Lock, int]] = {}  # proposal id -> (its lock, clicks holding or waiting)
+        self.app = _bolt_app(client, signing_secret or "socket-mode-only", clock or Clock())
+        self.app.action(blocks.APPROVE)(self._on_approve)
+        self.app.action(blocks.REJECT)(self._on_open_modal)
+        self.app.action(blocks.SNOOZE)(self._on_open_modal)
+        self.app.action(blocks.OPEN)(lambda ack: ack())
+        self.app.view(blocks.REJECT)(self._on_reject_submitted)
+        self.app.view(blocks.SNOOZE)(self._on_snooze_submitted)
+
+    # -- listeners: ack, then hand over ------------------------------------------------------------------------
+
+    def _on_approve(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        self._submit(self._decide, action["value"], "approve", _origin(body))
+
+    def _on_open_modal(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        decision: Decision = "reject" if action["action_id"] == blocks.REJECT else "snooze"
+        self._submit(self._open_modal, action["value"], decision, _origin(body), body["trigger_id"])
+
+    def _on_reject_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        reason = _input(view, blocks.REASON)
+        if not reason:
+            ack(response_action="errors", errors={blocks.REASON: m.SLACK_REASON_REQUIRED})
+            return
+        ack()
+        meta = json.loads(view["private_metadata"])
+        self._submit(self._decide, meta["proposal_id"], "reject", _modal_origin(body, meta), reason)
+
+    def _on_snooze_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        reason = _input(view, blocks.REASON)
+        if not reason:
+            ack(response_action="errors", errors={blocks.REASON: m.SLACK_REASON_REQUIRED})
+            return
+        ack()
+        meta = json.loads(view["private_metadata"])
+        days = blocks.SNOOZE_DAYS.get(_selected(view, blocks.DURATION) or "", 1)
+        self._submit(self._decide, meta["proposal_id"], "snooze", _modal_origin(body, meta), reason, days)
+
+    # -- the work, off the request path ------------------------------------------------------------------------
+
+    def _decide(self, proposal_id: str, decision: Decision, origin: dict[str, str], reason: str | None = None,
+                snooze_days: int | None = None) -> None:
+        with self._turn(proposal_id):
+            self._decide_now(proposal_id, decision, origin, reason, snooze_days)
+
+    def _decide_now(self, proposal_id: str, decision: Decision, origin: dict[str, str], reason: str | None,
+                    snooze_days: int | None) -> None:
+        proposal = self.engine.services.store.get(proposal_id)
+        if proposal is None:
+            self._ephemeral(origin, m.SLACK_NO_SUCH_PROPOSAL)
+            return
+        if proposal.status != "pending":  # decided while this click waited its turn: nothing to look up in Odoo
+            self._ephemeral(origin, _already(proposal))
+            return
+        actor = self._actor(origin["user"], proposal)
+        until = self.engine.services.clock() + timedelta(days=snooze_days) if snooze_days else None
+        outcome = decide(self.engine, proposal_id, decision, actor, reason=reason, until=until)
+        if outcome.ok:
+            if outcome.status == "approved":  # Sentinel is paused: the action waits, and the message says so meanwhile
+                channel = self.engine.services.policy(proposal.agent).slack.channel
+                self.engine.services.store.enqueue("proposal.updated", proposal_id, {"channel": channel},
+                                                   dedup=f"{proposal_id}:approved")
+            self.outbox.kick()  # the message shows the outcome now, not at the next housekeeping tick
+        else:
+            self._ephemeral(origin, self._refusal(proposal_id, outcome))
+
+    def _open_modal(self, proposal_id: str, decision: Decision, origin: dict[str, str], trigger_id: str) -> None:
+        """Refuse before the modal when the clicker may not decide or it is decided; decide() checks again on submit."""
+        services = self.engine.services
+        proposal = services.store.get(proposal_id)
+        if proposal is None:
+            self._ephemeral(origin, m.SLACK_NO_SUCH_PROPOSAL)
+            return
+        if proposal.status != "pending":
+            self._ephemeral(origin, _already(proposal))
+            return
+        actor = self._actor(origin["user"], proposal)
+        refusal = authorize(self.engine, proposal, actor)
+        if refusal:
+            services.audit.append("decision.refused", actor=str(actor), proposal_id=proposal.id,
+                                  data={"decision": decision, "why": refusal, "stage": "modal"})
+            self._ephemeral(origin, _mentions(refusal))
+            return
+        view = (blocks.reject_modal if decision == "reject" else blocks.snooze_modal)(proposal, _channel_ts(origin))
+        self.client.views_open(trigger_id=trigger_id, view=view)
+
+    @contextmanager
+    def _turn(self, proposal_id: str) -> Iterator[None]:
+        """Clicks on one proposal take turns in this process, so a burst of them costs one decision and quick
+        "already decided" answers, not one Odoo authorization each. Between processes the compare-and-set decides."""
+        with self._pending_lock:
+            lock, users = self._turns.get(proposal_id, (threading.Lock(), 0))
+            self._turns[proposal_id] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._pending_lock:
+                lock, users = self._turns[proposal_id]
+                if users == 1:
+                    del self._turns[proposal_id]
+                else:
+                    self._turns[proposal_id] = (lock, users - 1)
+
+    def _actor(self, user_id: str, proposal: Proposal) -> Actor:
+        services = self.engine.services
+        return self.directory.actor(user_id, slack_groups=(proposal.approvers or {}).get("slack_groups", []),
+                                    gateway=lambda: services.gateway(proposal.connection),
+                                    connection=proposal.connection)
+
+    def _refusal(self, proposal_id: str, outcome: Outcome) -> str:
+        current = self.engine.services.store.get(proposal_id)
+        if outcome.already and current is not None:
+            return _already(current)
+        return _mentions(outcome.message)
+
+    def _ephemeral(self, origin: dict[str, str], text: str) -> None:
+        try:
+            self.client.chat_postEphemeral(channel=origin["channel"], user=origin["user"], text=text)
+        except SlackApiError as exc:
+            log.warning("could not tell %s: %s (%s)", origin.get("user"), text, exc.response.get("error"))
+
+    def _submit(self, work: Any, *args: Any) -> None:
+        def run() -> None:
+            self.gate.wait()
+            try:
+                work(*args)
+            except Exception as exc:  # noqa: BLE001 - the clicker is told; nothing was decided unless decide() said so
+                log.exception("Slack %s failed", getattr(work, "__name__", "work"))
+                origin = next((a for a in args if isinstance(a, dict)), None)
+                if origin:
+                    self._ephemeral(origin, m.SLACK_DECISION_FAILED.format(error=type(exc).__name__))
+
+        future = self._pool.submit(run)
+        with self._pending_lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future[None]) -> None:
+        with self._pending_lock:
+            self._pending.discard(future)
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Wait for the work already handed over (tests, shutdown)."""
+        with self._pending_lock:
+            pending = set(self._pending)
+        wait(pending, timeout=timeout)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def _bolt_app(client: WebClient, signing_secret: str, clock: Clock) -> App:
+    options: dict[str, Any] = {
+        "client": client, "signing_secret": signing_secret, "process_before_response": True,
+        "request_verification_enabled": False, "before_authorize": _Verification(signing_secret, clock),
+        "ignoring_self_events_enabled": True, "url_verification_enabled": True,
+    }
+    try:
+        return App(token_verification_enabled=True, **options)  # auth.test now: a bad token fails at start
+    except BoltError as exc:
+        # Slack unreachable at start must not stop Sentinel: scans go on, the outbox waits, auth.test runs later.
+        log.warning("Slack auth.test failed at start (%s); the token is checked at the first request", exc)
+        return App(token_verification_enabled=False, **options)
+
+
+def _origin(body: dict[str, Any]) -> dict[str, str]:
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    return {"user": body["user"]["id"], "channel": (body.get("channel") or {}).get("id") or container.get("channel_id", ""),
+            "ts": message.get("ts") or container.get("message_ts", "")}
+
+
+def _modal_origin(body: dict[str, Any], meta: dict[str, str]) -> dict[str, str]:
+    return {"user": body["user"]["id"], "channel": meta.get("channel", ""), "ts": meta.get("ts", "")}
+
+
+def _channel_ts(origin: dict[str, str]) -> dict[str, str]:
+    return {"channel": origin["channel"], "ts": origin["ts"]}
+
+
+def _input(view: dict[str, Any], block: str) -> str:
+    value = view["state"]["values"].get(block, {}).get(block, {}).get("value")
+    return (value or "").strip()
+
+
+def _selected(view: dict[str, Any], block: str) -> str | None:
+    option = view["state"]["values"].get(block, {}).get(block, {}).get("selected_option") or {}
+    return option.get("value")
+
+
+def _already(proposal: Proposal) -> str:
+    verb = "approved" if proposal.status in _APPROVED_STATUSES else proposal.status
+    when = blocks.slack_date(proposal.decided_at) if proposal.decided_at else ""
+    return m.SLACK_ALREADY_DECIDED.format(verb=verb, who=blocks.who(proposal.decided_by), when=when)
+
+
+def _mentions(text: str) -> str:
+    """Slack ids in a refusal become mentions, so the clicker sees who may decide by name."""
+    text = _USER_ID.sub(r"<@\1>", blocks.escape(text))
+    return _GROUP_ID.sub(r"<!subteam^\1>", text)

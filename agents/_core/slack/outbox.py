@@ -1,0 +1,172 @@
+"""The Slack channel adapter: delivers outbox rows in order, once, paced per channel; Slack down loses nothing."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, get_args
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from agents._core.slack.blocks import notice_message, proposal_message
+from state import OutboxMessage, Proposal, ProposalStatus, Store
+
+log = logging.getLogger(__name__)
+
+ANY_STATUS: tuple[ProposalStatus, ...] = get_args(ProposalStatus)  # channel+ts are stored whatever happened meanwhile
+# Errors about one message only: retrying cannot help, so the row is closed with the error (and audited) instead of
+# holding up every later message. Anything else (auth, channel, unknown) keeps the row and stops the pass.
+_GIVE_UP = frozenset({"message_not_found", "cant_update_message", "edit_window_closed", "msg_too_long",
+                      "invalid_blocks", "invalid_blocks_format", "no_text"})
+_TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+
+
+def transient(exc: BaseException) -> bool:
+    """Worth retrying now: the network or Slack's side, not our request."""
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", 200)
+        return status >= 500 or status == 429 or exc.response.get("error") in _TRANSIENT
+    return isinstance(exc, (URLError, OSError, TimeoutError))
+
+
+class OutboxWorker:
+    """Posts `proposal.posted` rows (then stores channel+ts on the proposal) and `proposal.updated` rows (chat.update).
+
+    One pass at a time (a lock): oldest row first, stop at the first failure so order is kept, count the attempt and
+    try again at the next pass. The WebClient's RateLimitErrorRetryHandler honours Retry-After inside a call; tenacity
+    retries transient failures a few times; `per_channel` seconds separate two messages to one channel.
+    """
+
+    def __init__(self, store: Store, client: WebClient, *, odoo_url: Callable[[Proposal], str | None],
+                 paused: Callable[[], bool] = lambda: False, audit: Callable[..., Any] | None = None,
+                 per_channel: float = 1.0, attempts: int = 3, retry_wait: float = 0.5) -> None:
+        self.store = store
+        self.client = client
+        self.odoo_url = odoo_url
+        self.paused = paused
+        self.audit = audit
+        self.per_channel = per_channel
+        self.attempts = attempts
+        self.retry_wait = retry_wait
+        self._lock = threading.Lock()
+        self._last_sent: dict[str, float] = {}
+        self._channel_ids: dict[str, str] = {}  # "#name" -> "C…", learnt from chat.postMessage answers
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- running ---------------------------------------------------------------------------------------------
+
+    def deliver(self) -> int:
+        """One pass over the undelivered rows; returns how many were delivered."""
+        delivered = 0
+        with self._lock:
+            for message in self.store.pending_outbox():
+                try:
+                    result = self._retrying(lambda: self._deliver(message))  # noqa: B023 - called at once
+                except SlackApiError as exc:
+                    error = str(exc.response.get("error") or exc)
+                    if error in _GIVE_UP:
+                        self._give_up(message, error)
+                        continue
+                    self._failed(message, error)
+                    break
+                except Exception as exc:  # noqa: BLE001 - Slack unreachable: keep the row, keep the order
+                    self._failed(message, f"{type(exc).__name__}: {exc}")
+                    break
+                self.store.mark_delivered(message.id, **result)
+                delivered += 1
+        return delivered
+
+    def start(self, every: float = 30.0) -> None:
+        """A background pass now and then, and at once when kick() is called (after a decision in Slack)."""
+        def loop() -> None:
+            while not self._stop.is_set():
+                self._wake.wait(every)
+                self._wake.clear()
+                if self._stop.is_set():
+                    break
+                try:
+                    self.deliver()
+                except Exception:  # noqa: BLE001 - the next pass tries again
+                    log.exception("outbox pass failed")
+
+        self._thread = threading.Thread(target=loop, name="slack-outbox", daemon=True)
+        self._thread.start()
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    # -- one row ---------------------------------------------------------------------------------------------
+
+    def _deliver(self, message: OutboxMessage) -> dict[str, Any]:
+        proposal = self.store.get(message.proposal_id) if message.proposal_id else None
+        if proposal is None or message.kind not in ("proposal.posted", "proposal.updated"):
+            if message.payload.get("text"):
+                return self._notice(message)
+            log.warning("outbox row %s (%s) has nothing to show in Slack; skipped", message.id, message.kind)
+            return {"channel": "slack", "skipped": message.kind}
+        if message.kind == "proposal.posted" and proposal.slack_ts:
+            return {"channel": proposal.slack_channel, "ts": proposal.slack_ts, "already": True}
+        content = proposal_message(proposal, odoo_url=self.odoo_url(proposal), paused=self.paused())
+        if proposal.slack_ts and proposal.slack_channel:
+            self._pace(proposal.slack_channel)
+            self.client.chat_update(channel=proposal.slack_channel, ts=proposal.slack_ts, **content)
+            return {"channel": proposal.slack_channel, "ts": proposal.slack_ts, "updated": True}
+        # Never posted (Slack was down, or it was decided before its turn): post it as it stands now.
+        channel = str(message.payload.get("channel") or "")
+        self._pace(self._channel_ids.get(channel, channel))
+        response = self.client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **content)
+        channel_id, ts = str(response["channel"]), str(response["ts"])
+        self._channel_ids[channel] = channel_id
+        self._last_sent[channel_id] = time.monotonic()
+        self.store.update_fields(proposal.id, ANY_STATUS, slack_channel=channel_id, slack_ts=ts)
+        return {"channel": channel_id, "ts": ts}
+
+    def _notice(self, message: OutboxMessage) -> dict[str, Any]:
+        """A row with a text and no proposal (a refused policy edit, …) is posted as it is to its channel."""
+        channel = str(message.payload.get("channel") or "")
+        if not channel:
+            log.warning("notice without a channel, not posted: %s", message.payload.get("text"))
+            return {"channel": "slack", "skipped": "no channel"}
+        self._pace(self._channel_ids.get(channel, channel))
+        response = self.client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False,
+                                                **notice_message(str(message.payload.get("text") or "")))
+        return {"channel": str(response["channel"]), "ts": str(response["ts"])}
+
+    def _retrying(self, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        retrying = Retrying(stop=stop_after_attempt(self.attempts),
+                            wait=wait_exponential(multiplier=self.retry_wait, max=10 * self.retry_wait),
+                            retry=retry_if_exception(transient), reraise=True)
+        return retrying(call)
+
+    def _pace(self, channel: str) -> None:
+        """About one message per second per channel (Slack's guidance for chat.postMessage)."""
+        wait = self._last_sent.get(channel, float("-inf")) + self.per_channel - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self._last_sent[channel] = time.monotonic()
+
+    def _failed(self, message: OutboxMessage, error: str) -> None:
+        self.store.mark_failed_attempt(message.id, error)
+        log.warning("Slack delivery of outbox row %s (%s, proposal %s) failed, attempt %d: %s; retried at the next pass",
+                    message.id, message.kind, message.proposal_id, message.attempts + 1, error)
+
+    def _give_up(self, message: OutboxMessage, error: str) -> None:
+        self.store.mark_delivered(message.id, channel="slack", error=error)
+        log.error("Slack refused outbox row %s (%s, proposal %s) for good: %s", message.id, message.kind,
+                  message.proposal_id, error)
+        if self.audit is not None:
+            self.audit("slack.delivery_failed", actor="system:slack", proposal_id=message.proposal_id,
+                       data={"kind": message.kind, "error": error})
