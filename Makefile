@@ -20,6 +20,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/scan.py
+	$(PY) bench/slack_ack.py
+	$(PY) bench/stockout_backtest.py
 
 sandbox: $(STAMP)
 	$(PY) runner.py sandbox --port 8069

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import signal
@@ -65,7 +66,9 @@ def build_engine(
         settings=settings, store=store, audit=Audit(db), agents=agents, policies=book,
         gateway_factory=gateway_factory, clock=clock, model=model if model is not None else settings.model,
     )
-    return Engine(services, db.checkpointer())
+    engine = Engine(services, db.checkpointer())
+    gc.freeze()  # the imports' long-lived objects leave the collector's sight: a full collection then walks only scan data
+    return engine
 
 
 def _engine() -> Engine:
@@ -88,10 +91,10 @@ def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="De
     engine = _engine()
     if agent not in engine.services.agents:
         _fail(messages.UNKNOWN_AGENT.format(agent=agent, known=", ".join(engine.services.agents)))
-    report = engine.run_once(agent, dry_run=dry_run)
+    report = engine.run_once(agent, dry_run=dry_run, keep_findings=False)
     if not report.ok:
         _fail(f"{agent}: run failed: {report.error}")
-    typer.echo(f"{agent}: {len(report.findings)} findings, {len(report.kept)} kept, "
+    typer.echo(f"{agent}: {report.finding_count} findings, {len(report.kept)} kept, "
                f"{len(report.proposal_ids)} proposals, {report.round_trips} Odoo round trips")
     for reason, count in sorted(report.dropped.items()):
         typer.echo(f"  dropped {count}: {reason}")
@@ -99,15 +102,20 @@ def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="De
         typer.echo(f"  rule {rule} disabled: {why}")
     for line in report.skipped:
         typer.echo(f"  skipped {line}")
+    if report.skipped_count > len(report.skipped):
+        typer.echo(f"  … and {report.skipped_count - len(report.skipped)} more skipped")
     if dry_run:
         for finding in report.kept:
             typer.echo(f"  would propose: {finding.model} #{finding.res_id} {finding.name} (rule {finding.rule_id}, "
                        f"step {finding.step + 1})")
-    deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))
+    _deliver_here(engine)
 
 
 @app.command()
-def run() -> None:
+def run(
+    port: Annotated[int, typer.Option(help="With Slack configured: serves POST /slack/events and GET /healthz.")] = 3000,
+    host: Annotated[str, typer.Option(help="The address the Slack endpoint listens on.")] = "0.0.0.0",  # noqa: S104
+) -> None:
     """Run the scheduler until SIGTERM or Ctrl-C: every agent on its schedule, expiry and delivery in between."""
     from agents._core.scheduler import build_scheduler, housekeeping_job
 
@@ -115,7 +123,8 @@ def run() -> None:
     for noisy in ("apscheduler", "alembic"):  # every tick and migration step is not news
         logging.getLogger(noisy).setLevel(logging.WARNING)
     engine = _engine()
-    deliver = lambda: deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))  # noqa: E731
+    slack = _start_slack(engine, host, port)  # SLACK_BOT_TOKEN set: Slack delivers and decides, else the console
+    deliver = slack.deliver if slack else lambda: deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))
     scheduler = build_scheduler(engine, housekeeping=housekeeping_job(engine, deliver))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -124,6 +133,8 @@ def run() -> None:
     typer.echo(f"sentinel running: {', '.join(sorted(j.name for j in scheduler.get_jobs()))}")
     stop.wait()
     scheduler.shutdown(wait=True)  # lets a running scan finish: no half-done tick
+    if slack:
+        slack.stop()
     typer.echo("sentinel stopped")
 
 
@@ -291,7 +302,7 @@ def _decide(proposal_id: str, decision, who: str, reason: Optional[str]) -> None
     if not outcome.ok:
         _fail(outcome.message)
     typer.echo(outcome.message)
-    deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))
+    _deliver_here(engine)
 
 
 @audit_app.command("verify")
@@ -335,6 +346,27 @@ def _database() -> Database:
 
 def _store() -> Store:
     return Store(_database())
+
+
+def _deliver_here(engine: Engine) -> None:
+    """Without Slack the console delivers the outbox now; with Slack the running service's worker posts it (printing
+    it here would mark it delivered, and Slack would never see it)."""
+    if engine.services.settings.slack_bot_token is None:
+        deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))
+
+
+def _start_slack(engine: Engine, host: str, port: int):  # noqa: ANN202 - SlackService | None
+    if engine.services.settings.slack_bot_token is None:
+        return None
+    from agents._core.slack.server import start
+
+    try:
+        service = start(engine, host=host, port=port)
+    except (ValueError, OSError) as exc:
+        _fail(f"Slack: {exc}")
+    typer.echo(f"slack: {'Socket Mode' if service.mode == 'socket' else service.url + '/slack/events'}, "
+               f"health at {service.url}/healthz")
+    return service
 
 
 def _odoo_url(engine: Engine) -> str | None:

@@ -11,6 +11,7 @@ from state.tables import (
     PolicyVersion,
     Proposal,
     ProposalStatus,
+    QueueSnapshot,
     Snooze,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "PolicyVersion",
     "Proposal",
     "ProposalStatus",
+    "QueueSnapshot",
     "Snooze",
     "Store",
     "VerifyResult",

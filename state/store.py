@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Literal, get_args
@@ -21,8 +21,10 @@ from state.tables import (
     JSONObject,
     OutboxMessage,
     PolicyVersion,
+    AuditEvent,
     Proposal,
     ProposalStatus,
+    QueueSnapshot,
     Snooze,
     utcnow,
 )
@@ -180,6 +182,18 @@ class Store:
         with self.db.session() as session:
             return session.exec(query).first()
 
+    def last_proposals_for(self, dedup_keys: Sequence[str]) -> dict[str, Proposal]:
+        """The newest proposal of each key, any status: triage's one query per batch instead of one per finding."""
+        newest: dict[str, Proposal] = {}
+        for chunk in _chunks(dedup_keys):
+            query = select(Proposal).where(col(Proposal.dedup_key).in_(chunk))
+            with self.db.session() as session:
+                for proposal in session.exec(query):
+                    known = newest.get(proposal.dedup_key)
+                    if known is None or (proposal.created_at, proposal.id) > (known.created_at, known.id):
+                        newest[proposal.dedup_key] = proposal
+        return newest
+
     def count_proposals_since(self, agent: str, since: datetime) -> int:
         query = select(func.count()).select_from(Proposal).where(Proposal.agent == agent, Proposal.created_at >= since)
         with self.db.session() as session:
@@ -196,8 +210,9 @@ class Store:
 
     # --- runs, snoozes, policy versions ----------------------------------------------------------------------
 
-    def start_run(self, agent: str, connection: str) -> AgentRun:
-        run = AgentRun(agent=agent, connection=connection)
+    def start_run(self, agent: str, connection: str, *, at: datetime | None = None) -> AgentRun:
+        """`at`: the engine's clock (a replayed or simulated history keeps its own time); now by default."""
+        run = AgentRun(agent=agent, connection=connection, started_at=_utc(at or utcnow()))
         with self.db.session(write=True) as session:
             session.add(run)
         return run
@@ -211,6 +226,8 @@ class Store:
         findings: int = 0,
         proposals: int = 0,
         round_trips: int = 0,
+        found: Mapping[str, int] | None = None,
+        at: datetime | None = None,
     ) -> bool:
         if status not in ("ok", "failed"):
             raise ValueError(f"run status must be 'ok' or 'failed', not {status!r}")
@@ -223,11 +240,19 @@ class Store:
                 findings=findings,
                 proposals=proposals,
                 round_trips=round_trips,
-                finished_at=utcnow(),
+                found=None if found is None else _json_object(found),
+                finished_at=_utc(at or utcnow()),
             )
         )
         with self.db.session(write=True) as session:
             return session.exec(statement, execution_options={"synchronize_session": False}).rowcount == 1
+
+    def last_runs(self) -> dict[str, AgentRun]:
+        """The newest run of each agent (the health endpoint)."""
+        newest = select(AgentRun.agent, func.max(AgentRun.id).label("id")).group_by(AgentRun.agent).subquery()
+        query = select(AgentRun).join(newest, col(AgentRun.id) == newest.c.id)
+        with self.db.session() as session:
+            return {run.agent: run for run in session.exec(query)}
 
     def add_snooze(self, dedup_key: str, until: datetime, by: str, reason: str) -> Snooze:
         snooze = Snooze(dedup_key=dedup_key, until=until, by=by, reason=reason)
@@ -244,6 +269,15 @@ class Store:
         )
         with self.db.session() as session:
             return session.exec(query).first()
+
+    def snoozed_keys(self, dedup_keys: Sequence[str], now: datetime) -> set[str]:
+        """Which of these keys a person has snoozed past `now`."""
+        snoozed: set[str] = set()
+        for chunk in _chunks(dedup_keys):
+            query = select(Snooze.dedup_key).where(col(Snooze.dedup_key).in_(chunk), Snooze.until > now)
+            with self.db.session() as session:
+                snoozed.update(session.exec(query))
+        return snoozed
 
     def record_policy_version(self, agent: str, path: str, sha256: str, content: str) -> PolicyVersion:
         """Idempotent per (agent, sha256): re-recording an unchanged policy returns the first record."""
@@ -321,3 +355,93 @@ class Store:
         with self.db.session(write=True) as session:
             session.exec(statement)
 
+    # --- queue snapshots and what the digest and /metrics read ------------------------------------------------
+
+    def add_queue_snapshots(self, rows: Sequence[Mapping[str, object]]) -> int:
+        snapshots = [QueueSnapshot.model_validate({**row, "taken_at": _utc(row["taken_at"]),  # type: ignore[arg-type]
+                                                   "oldest": _json.normalized(row.get("oldest") or [])})
+                     for row in rows]
+        with self.db.session(write=True) as session:
+            session.add_all(snapshots)
+        return len(snapshots)
+
+    def last_snapshot_times(self, agent: str) -> dict[str, datetime]:
+        """Rule id -> when its newest snapshot was taken."""
+        query = (select(QueueSnapshot.rule_id, func.max(QueueSnapshot.taken_at))
+                 .where(QueueSnapshot.agent == agent).group_by(QueueSnapshot.rule_id))
+        with self.db.session() as session:
+            return {rule_id: _utc(at) for rule_id, at in session.exec(query)}
+
+    def latest_queue_snapshots(self) -> list[QueueSnapshot]:
+        """The newest snapshot of each agent's rule (the queue gauges)."""
+        newest = (select(func.max(QueueSnapshot.id).label("id"))
+                  .group_by(QueueSnapshot.agent, QueueSnapshot.rule_id).subquery())
+        query = select(QueueSnapshot).join(newest, col(QueueSnapshot.id) == newest.c.id).order_by(col(QueueSnapshot.id))
+        with self.db.session() as session:
+            return list(session.exec(query))
+
+    def queue_snapshots(self, agents: Sequence[str], since: datetime, until: datetime) -> list[QueueSnapshot]:
+        """Snapshots taken in [since, until), oldest first."""
+        query = (select(QueueSnapshot)
+                 .where(col(QueueSnapshot.agent).in_(list(agents)), QueueSnapshot.taken_at >= _utc(since),
+                        QueueSnapshot.taken_at < _utc(until))
+                 .order_by(col(QueueSnapshot.taken_at), col(QueueSnapshot.id)))
+        with self.db.session() as session:
+            return list(session.exec(query))
+
+    def runs_between(self, agents: Sequence[str], since: datetime, until: datetime) -> list[AgentRun]:
+        """Runs started in [since, until), oldest first."""
+        query = (select(AgentRun)
+                 .where(col(AgentRun.agent).in_(list(agents)), AgentRun.started_at >= _utc(since),
+                        AgentRun.started_at < _utc(until))
+                 .order_by(col(AgentRun.started_at), col(AgentRun.id)))
+        with self.db.session() as session:
+            return list(session.exec(query))
+
+    def proposals_between(self, agents: Sequence[str], since: datetime, until: datetime) -> list[Proposal]:
+        """Proposals created or decided in [since, until), oldest first."""
+        low, high = _utc(since), _utc(until)
+        created = (Proposal.created_at >= low) & (Proposal.created_at < high)
+        decided = (col(Proposal.decided_at) >= low) & (col(Proposal.decided_at) < high)
+        query = (select(Proposal).where(col(Proposal.agent).in_(list(agents)), created | decided)
+                 .order_by(col(Proposal.created_at), col(Proposal.id)))
+        with self.db.session() as session:
+            return list(session.exec(query))
+
+    def proposal_counts(self) -> dict[tuple[str, str], int]:
+        """(agent, status) -> proposals."""
+        query = select(Proposal.agent, Proposal.status, func.count()).group_by(Proposal.agent, Proposal.status)
+        with self.db.session() as session:
+            return {(agent, status): n for agent, status, n in session.exec(query)}
+
+    def decision_times(self, since: datetime) -> list[tuple[str, float]]:
+        """(agent, seconds from proposal to decision) of every decision by a person since `since`."""
+        query = (select(Proposal.agent, Proposal.created_at, Proposal.decided_at, Proposal.decided_by)
+                 .where(col(Proposal.decided_at) >= _utc(since), col(Proposal.decided_by).is_not(None)))
+        with self.db.session() as session:
+            return [(agent, (_utc(decided) - _utc(created)).total_seconds())
+                    for agent, created, decided, by in session.exec(query) if decided and not by.startswith("system:")]
+
+    def events(self, kind: str, *, proposal_ids: Sequence[str] | None = None, after_seq: int = 0) -> list[AuditEvent]:
+        """Audit events of one kind, in chain order: of these proposals, or all of them after `after_seq`."""
+        query = select(AuditEvent).where(AuditEvent.kind == kind, AuditEvent.seq > after_seq).order_by(col(AuditEvent.seq))
+        if proposal_ids is None:
+            with self.db.session() as session:
+                return list(session.exec(query))
+        found: list[AuditEvent] = []
+        for chunk in _chunks(proposal_ids):
+            with self.db.session() as session:
+                found += session.exec(query.where(col(AuditEvent.proposal_id).in_(chunk)))
+        return sorted(found, key=lambda event: event.seq)
+
+
+def _utc(at: datetime) -> datetime:
+    """Timestamps are stored in UTC: SQLite compares them as text, so a bound in another zone would compare wrong."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _chunks(keys: Sequence[str], size: int = 5000) -> Iterator[list[str]]:
+    """Bounded IN lists: SQLite caps bound parameters (32,766 since 3.32), PostgreSQL plans long lists slowly."""
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), size):
+        yield unique[start:start + size]

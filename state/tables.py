@@ -15,7 +15,7 @@ JSONValue = TypeAliasType(
 JSONObject = dict[str, JSONValue]
 
 ProposalStatus = Literal[
-    "shadow", "pending", "approved", "rejected", "expired", "superseded", "executing", "executed", "failed"
+    "shadow", "pending", "approved", "rejected", "expired", "superseded", "executing", "executed", "failed", "snoozed"
 ]
 OPEN_STATUSES: tuple[ProposalStatus, ...] = ("pending", "approved", "executing")
 Mode = Literal["live", "shadow"]
@@ -91,6 +91,26 @@ class AgentRun(SQLModel, table=True):
     findings: int = 0
     proposals: int = 0
     round_trips: int = 0
+    found: JSONObject | None = Field(default=None, sa_type=JSON)  # rule id -> findings (the digest's per-rule counts)
+
+
+class QueueSnapshot(SQLModel, table=True):
+    """One rule's queue as one scan saw it: the trend line of the digest and the queue gauges of /metrics."""
+
+    __tablename__ = "queue_snapshot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent: str = Field(index=True)
+    rule_id: str
+    run_id: int | None = None
+    taken_at: datetime = Field(index=True)
+    open_items: int
+    stalled_items: int
+    entered: int | None = None  # items that entered the queue since the rule's previous snapshot (None: first one)
+    age_p50: float | None = None  # hours
+    age_p90: float | None = None
+    age_max: float | None = None
+    oldest: list[JSONObject] = Field(default_factory=list, sa_type=JSON)  # [{model, res_id, name, age_hours}], oldest first
 
 
 class Snooze(SQLModel, table=True):

@@ -34,5 +34,6 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Settings come from the test, never from the developer's shell or .env."""
     for name in ("SENTINEL_DATABASE_URL", "SENTINEL_MODEL", "ODOO_URL", "ODOO_DB", "ODOO_USER", "ODOO_PASSWORD",
-                 "ODOO_API_KEY", "ODOO_CONNECTIONS", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
+                 "ODOO_API_KEY", "ODOO_CONNECTIONS", "OPENAI_API_KEY", "ANTHROPIC_API_KEY",
+                 "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"):
         monkeypatch.delenv(name, raising=False)

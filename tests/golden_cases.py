@@ -74,7 +74,7 @@ def run_case(case: Case, watcher: Watcher, policy_path: Path) -> tuple[list[Find
         clock.set(now)
         gateway = open_gateway("default", sandbox.url, "sandbox", "admin", "admin", timeout=10)
         ctx = ScanContext(gateway, policy, now, BusinessCalendar.from_policy(policy.business_hours))
-        return watcher.detect(ctx), names, ctx
+        return list(watcher.detect(ctx)), names, ctx  # detect may stream: read it while the sandbox serves
 
 
 def summarize(findings: list[Finding], names: dict[tuple[str, int], str]) -> list[dict[str, Any]]:

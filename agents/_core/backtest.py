@@ -104,7 +104,7 @@ def backtest(
         for tick in progress(iter(ticks)):
             clock["now"] = tick
             sweep_expired(engine)
-            report = engine.run_once(entry.name)
+            report = engine.run_once(entry.name, keep_findings=False)
             if not report.ok:
                 result.failed_ticks.append(f"{tick:%Y-%m-%d %H:%M}: {report.error}")
         _collect(result, services, policy)

@@ -40,7 +40,13 @@ class BusinessCalendar:
 
     def between(self, since: datetime, until: datetime) -> timedelta:
         """Working time from `since` to `until` (zero if `until` is earlier)."""
-        return timedelta(seconds=max(0.0, self._cumulative(until) - self._cumulative(since)))
+        cached = getattr(self, "_last_until", None)
+        if cached is not None and cached[0] == until:  # a scan measures every item against the same `now`
+            end = cached[1]
+        else:
+            end = self._cumulative(until)
+            object.__setattr__(self, "_last_until", (until, end))
+        return timedelta(seconds=max(0.0, end - self._cumulative(since)))
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The instant at which `duration` of working time has passed since `start` (a TTL in business hours)."""

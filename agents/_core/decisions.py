@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from agents._core import messages
 from agents._core.engine import Engine
 from agents._core.nodes.proposal_state import Decision
 from agents._core.odoo.values import m2o_id
+from agents._core.snoozes import record_snooze
 from state import Proposal
 
-_TO_STATUS: dict[Decision, str] = {"approve": "approved", "reject": "rejected", "expire": "expired"}
+_TO_STATUS: dict[Decision, str] = {"approve": "approved", "reject": "rejected", "expire": "expired", "snooze": "snoozed"}
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 
 
@@ -20,6 +22,10 @@ _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 class Actor:
     kind: Literal["odoo", "slack", "system"]
     id: str  # an Odoo login, a Slack user id, or a system job name
+    # Resolved by the Slack adapter before decide(): the Odoo login its Slack e-mail maps to, and which of the policy's
+    # Slack user groups it belongs to. The CLI's `--as U123` resolves neither, so it counts as slack_users only.
+    odoo_login: str | None = None
+    slack_groups: frozenset[str] = frozenset()
 
     @classmethod
     def parse(cls, who: str) -> Actor:
@@ -35,9 +41,12 @@ class Outcome:
     ok: bool
     message: str
     status: str | None = None
+    already: bool = False  # lost the compare-and-set: someone (or the expiry sweep) decided first
 
 
-def decide(engine: Engine, proposal_id: str, decision: Decision, actor: Actor, *, reason: str | None = None) -> Outcome:
+def decide(engine: Engine, proposal_id: str, decision: Decision, actor: Actor, *, reason: str | None = None,
+           until: datetime | None = None) -> Outcome:
+    """`until`: when a snooze ends (required for "snooze", ignored otherwise)."""
     services = engine.services
     proposal = services.store.get(proposal_id)
     if proposal is None:
@@ -46,6 +55,8 @@ def decide(engine: Engine, proposal_id: str, decision: Decision, actor: Actor, *
         return Outcome(False, messages.SHADOW_ONLY.format(agent=proposal.agent), proposal.status)
     if decision == "reject" and not (reason and reason.strip()):
         return Outcome(False, messages.REASON_REQUIRED, proposal.status)
+    if decision == "snooze" and not (reason and reason.strip() and until is not None):
+        return Outcome(False, messages.SNOOZE_NEEDS, proposal.status)
     if actor.kind != "system":
         refusal = authorize(engine, proposal, actor)
         if refusal:
@@ -60,8 +71,10 @@ def decide(engine: Engine, proposal_id: str, decision: Decision, actor: Actor, *
         current = services.store.get(proposal.id)
         assert current is not None
         return Outcome(False, messages.ALREADY_DECIDED.format(status=current.status, who=current.decided_by or "the system"),
-                       current.status)
+                       current.status, already=True)
     services.audit.append(f"proposal.{to_status}", actor=str(actor), proposal_id=proposal.id, data={"reason": reason})
+    if decision == "snooze" and until is not None:
+        record_snooze(services, proposal, actor=str(actor), until=until, reason=reason or "")
     engine.resume(proposal.id, {"decision": decision, "actor": str(actor), "reason": reason})
     final = services.store.get(proposal.id)
     status = final.status if final else to_status
@@ -75,13 +88,14 @@ def authorize(engine: Engine, proposal: Proposal, actor: Actor) -> str | None:
     allowed = False
     odoo_user_id: int | None = None
     if actor.kind == "slack":
-        allowed = actor.id in approvers.get("slack_users", [])
-    else:
+        allowed = actor.id in approvers.get("slack_users", []) or bool(actor.slack_groups & set(approvers.get("slack_groups", [])))
+    login = actor.odoo_login if actor.kind == "slack" else actor.id
+    if login is not None:
         gateway = engine.services.gateway(proposal.connection)
-        users = gateway.search_read("res.users", [("login", "=", actor.id)], ["id", "all_group_ids"], limit=1)
+        users = gateway.search_read("res.users", [("login", "=", login)], ["id", "all_group_ids"], limit=1)
         if users:
             odoo_user_id = users[0]["id"]
-            allowed = actor.id in approvers.get("odoo_users", []) or bool(
+            allowed = allowed or login in approvers.get("odoo_users", []) or bool(
                 set(users[0].get("all_group_ids") or []) & _group_ids(gateway, approvers.get("odoo_groups", []))
             )
     if not allowed:

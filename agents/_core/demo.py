@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agents._core.console import deliver_outbox
-from agents._core.decisions import Actor, decide
+from agents._core.decisions import Actor, authorize, decide
 from agents._core.odoo.sandbox import Sandbox
 from agents._core.settings import Settings
 
@@ -29,9 +29,9 @@ def run_demo(build_engine: Callable[..., object], echo: Callable[[str], None]) -
 
         echo("\n== 1. Every agent scans its queue once")
         for agent in engine.services.agents:
-            report = engine.run_once(agent)
+            report = engine.run_once(agent, keep_findings=False)
             status = "ok" if report.ok else f"FAILED: {report.error}"
-            echo(f"{agent}: {status}; {len(report.findings)} findings, {len(report.proposal_ids)} proposals, "
+            echo(f"{agent}: {status}; {report.finding_count} findings, {len(report.proposal_ids)} proposals, "
                  f"{report.round_trips} Odoo round trips")
             for rule, why in sorted(report.disabled.items()):
                 echo(f"  rule {rule} disabled: {why}")
@@ -43,15 +43,21 @@ def run_demo(build_engine: Callable[..., object], echo: Callable[[str], None]) -
         if not pending:
             echo("no pending proposal: nothing to approve")
             return 1
-        chosen = next((p for p in pending if p.model == "purchase.order"), pending[0])
+        approver = Actor("odoo", DEMO_APPROVER)
+        decidable = [p for p in pending if authorize(engine, p, approver) is None]  # four-eyes and approver lists
+        if not decidable:
+            echo(f"no pending proposal that {DEMO_APPROVER} may decide")
+            return 1
+        chosen = next((p for p in decidable if p.model == "purchase.order"), decidable[0])
         echo(f"\n== 3. {DEMO_APPROVER} approves {chosen.id} ({chosen.record_name})")
-        echo(decide(engine, chosen.id, "approve", Actor("odoo", DEMO_APPROVER)).message)
+        echo(decide(engine, chosen.id, "approve", approver).message)
         deliver_outbox(store, echo, odoo_url=sandbox.url)
 
-        if len(pending) > 1:
-            other = next(p for p in pending if p.id != chosen.id)
+        others = [p for p in decidable if p.id != chosen.id]
+        if others:
+            other = others[0]
             echo(f"\n== 4. {DEMO_APPROVER} rejects {other.id} ({other.record_name}) with a reason")
-            echo(decide(engine, other.id, "reject", Actor("odoo", DEMO_APPROVER), reason="vendor already called").message)
+            echo(decide(engine, other.id, "reject", approver, reason="vendor already called").message)
             deliver_outbox(store, echo, odoo_url=sandbox.url)
 
         echo(f"\n== 5. What changed in Odoo ({chosen.model} #{chosen.res_id})")

@@ -60,7 +60,8 @@ def template_draft(item: DraftInput, *, fallback_reason: str | None = None) -> D
     summary = f"{item.label}: {headline} (rule {item.rule_id})." if headline else f"{item.label} (rule {item.rule_id})."
     limits = ", ".join(f"{k} {v}" for k, v in item.evidence.get("thresholds", {}).items())
     rationale = f"It has passed the policy's threshold ({limits}). Proposed: {describe_action(spec.type)}."
-    return Draft(summary, rationale, spec.type, action_args(spec, None), "template", fallback_reason=fallback_reason)
+    return Draft(summary, rationale, spec.type, action_args(spec, None, proposed_args(item, spec)), "template",
+                 fallback_reason=fallback_reason)
 
 
 def draft(item: DraftInput, *, model: Model | str | None, timeout: float = 20.0) -> Draft:
@@ -77,7 +78,7 @@ def draft(item: DraftInput, *, model: Model | str | None, timeout: float = 20.0)
             summary=output.summary.strip(),
             rationale=output.rationale.strip(),
             action=spec.type,
-            action_args=action_args(spec, output.deadline_days),
+            action_args=action_args(spec, output.deadline_days, proposed_args(item, spec)),
             source="llm",
             usage={"input_tokens": usage.input_tokens or 0, "output_tokens": usage.output_tokens or 0, "requests": usage.requests},
             prompt=prompt,
@@ -87,13 +88,19 @@ def draft(item: DraftInput, *, model: Model | str | None, timeout: float = 20.0)
         return template_draft(item, fallback_reason=f"{type(exc).__name__}: {exc}"[:300])
 
 
-def action_args(spec: ActionSpec, deadline_days: int | None) -> dict[str, Any]:
-    """The arguments an approved action runs with: the policy's, with the drafter's choice inside its bounds."""
+def action_args(spec: ActionSpec, deadline_days: int | None, proposed: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The arguments an approved action runs with: the policy's, with the drafter's choice inside its bounds, on top
+    of what the finding computed for this action (a quantity, a new minimum), which the policy's values override."""
     args = spec.model_dump(exclude={"type"}, exclude_none=True)
     if spec.type == "schedule_activity" and deadline_days is not None:
         args["deadline_days"] = deadline_days
     args.pop("max_deadline_days", None)
-    return args
+    return {**(proposed or {}), **args}
+
+
+def proposed_args(item: DraftInput, spec: ActionSpec) -> dict[str, Any]:
+    """The finding's computed arguments for this action type (Evidence.proposed), if any."""
+    return dict((item.evidence.get("proposed") or {}).get(spec.type) or {})
 
 
 def describe_action(action: str) -> str:
@@ -101,6 +108,9 @@ def describe_action(action: str) -> str:
         "post_note": "post an internal note on the record",
         "schedule_activity": "schedule a to-do activity",
         "reassign": "reassign the record",
+        "flag_for_review": "mark the record for review in Odoo",
+        "create_rfq": "create a draft request for quotation to the main vendor",
+        "update_reorder_min": "raise the reorder rule's minimum",
     }.get(action, action)
 
 

@@ -100,6 +100,14 @@ POLICY_ASSIGNEE_NO_SUBJECT = PolicyMessage("'subject' needs the rule's subject_f
 POLICY_DEADLINE_BOUNDS = PolicyMessage("max_deadline_days {maximum} is less than deadline_days {days}", "raise max_deadline_days to at least {days}, or lower deadline_days")
 POLICY_STEP_APPROVERS_EMPTY = PolicyMessage("approvers is empty", "name who may decide at this step, or remove approvers to use slack.approvers")
 POLICY_DUPLICATE_RULE = PolicyMessage("rule id {value} is already used by {first}", "give each rule its own id")
+POLICY_NOT_LOGIN_REF = PolicyMessage("{value} is not a login reference", "write login:<odoo login>, e.g. login:grace.finance")
+POLICY_ACTION_NOT_FOR_RULE = PolicyMessage("{value} cannot run on {target}", "use one of: {choices}")
+POLICY_ONE_STEP_ONLY = PolicyMessage(
+    "a {rule_type} rule measures no waiting time, so its ladder has a single step at after: 0h",
+    "keep one step and write after: 0h",
+)
+POLICY_NOT_WHOLE_DAYS = PolicyMessage("{value} is not a whole number of days", "use days, e.g. 28d")
+POLICY_MORE_THAN = PolicyMessage("{value} is more than {other} ({limit})", "lower it to {limit} or less, or raise {other}")
 
 # Cross-field and cross-file references
 POLICY_LIVE_NO_APPROVERS = PolicyMessage(
@@ -112,6 +120,11 @@ POLICY_LIVE_STEP_NO_APPROVERS = PolicyMessage(
 )
 POLICY_SHARE_UNREAD = PolicyMessage("{value} is not read by any rule", "remove it, or add it to a rule's fields")
 POLICY_SHARE_UNREAD_GUESS = PolicyMessage("{value} is not read by any rule", "did you mean {guess}? or add it to a rule's fields")
+POLICY_PSEUDONYM_NOT_SHARED = PolicyMessage(
+    "{value} is not listed under privacy.share, so it never leaves Odoo and needs no pseudonym",
+    "add it to share to show it under a pseudonym, or remove this entry",
+)
+POLICY_PSEUDONYM_TEMPLATE = PolicyMessage("{value} must contain {{id}} and no other {{...}} placeholder", "write it like \"patient #{{id}}\"")
 POLICY_CONNECTION = PolicyMessage("{value} is not a defined Odoo connection", "define ODOO_CONNECTIONS or use one of: {choices}")
 POLICY_NO_CONNECTIONS = PolicyMessage("{value} is not a defined Odoo connection", "define ODOO_CONNECTIONS; none is defined")
 POLICY_AGENT_MISMATCH = PolicyMessage("{value} does not match this file, which belongs to {expected}", "write agent: {expected}")
@@ -133,6 +146,7 @@ DECIDED = "{id}: {status}"
 NOT_ALLOWED = "{who} is not allowed to decide this proposal (approvers: {approvers})"
 SHADOW_ONLY = "this proposal was recorded in shadow mode and cannot be decided (set `mode: live` in policies/{agent}.yaml)"
 FOUR_EYES = "{who} is the person this item is about and may not decide its escalation (four-eyes rule)"
+SNOOZE_NEEDS = "a reason and an end are required to snooze"
 
 
 # --- CLI ---
@@ -144,3 +158,55 @@ AUDIT_OK = "audit trail intact: {checked} events verified"
 AUDIT_BROKEN = "audit trail broken at event {seq}: {reason} ({checked} events checked before it)"
 PAUSED = "paused: nothing will be written to Odoo until `runner.py resume` (detection and proposals go on)"
 RESUMED = "resumed: approved actions that waited will now be carried out"
+
+
+# --- SLACK: what approvers see in Slack (message text, buttons, modals, ephemerals; mrkdwn) ---
+
+SLACK_FALLBACK = "Sentinel proposes: {summary}"  # the notification text, shown where blocks are not
+SLACK_APPROVE = "Approve"
+SLACK_REJECT = "Reject"
+SLACK_SNOOZE = "Snooze"
+SLACK_OPEN_IN_ODOO = "Open in Odoo"
+SLACK_CONFIRM_TITLE = "Approve this escalation?"
+SLACK_CONFIRM_TEXT = "Sentinel re-checks the record, then will {action} in Odoo."
+SLACK_CONFIRM_YES = "Approve"
+SLACK_CONFIRM_NO = "Cancel"
+SLACK_EVIDENCE = "*Evidence* · rule `{rule}` ({rule_type}), step {step}"
+SLACK_WHY = "*Why*"
+SLACK_PROPOSED = "*Proposed action*: {action}"
+SLACK_CONTEXT = "{id} · {agent} · expires {expires} · drafted by {source}"
+SLACK_MASKED_NOTE = "{count} more field(s) not shared outside Odoo (privacy.share)"
+SLACK_REJECT_TITLE = "Reject proposal"
+SLACK_SNOOZE_TITLE = "Snooze proposal"
+SLACK_SUBMIT_REJECT = "Reject"
+SLACK_SUBMIT_SNOOZE = "Snooze"
+SLACK_CANCEL = "Cancel"
+SLACK_REJECT_LABEL = "Why reject it?"
+SLACK_SNOOZE_LABEL = "Why snooze it?"
+SLACK_SNOOZE_FOR = "Snooze for"
+SLACK_REASON_HINT = "Recorded with your name in the audit trail."
+SLACK_SNOOZE_HINT = "No new proposal for this item until then; an internal note in Odoo says so."
+SLACK_REASON_REQUIRED = "Say why: the reason is recorded with your decision."
+SLACK_SNOOZE_CHOICES = {"1d": "1 day", "3d": "3 days", "1w": "1 week"}
+
+# The message after a decision: who, when, why, and the result in Odoo
+SLACK_OUTCOME = {
+    "approved": ":hourglass_flowing_sand: Approved by {who} {when}; acting in Odoo…",
+    "executing": ":hourglass_flowing_sand: Approved by {who} {when}; acting in Odoo…",
+    "executed": ":white_check_mark: Approved by {who} {when}. Done in Odoo: {result}",
+    "failed": ":warning: Approved by {who} {when}, but the Odoo action failed: {error}",
+    "superseded": ":leftwards_arrow_with_hook: Approved by {who} {when}, but nothing was written: {error}",
+    "rejected": ":x: Rejected by {who} {when}",
+    "snoozed": ":zzz: Snoozed by {who} {when} until {until}",
+    "expired": ":hourglass: Expired unanswered {when}: nothing was written in Odoo",
+}
+SLACK_OUTCOME_REASON = "Reason: {reason}"
+SLACK_OUTCOME_ODOO = "Odoo: {result}"
+SLACK_OUTCOME_ERROR = ":warning: {error}"
+SLACK_PAUSED = ":double_vertical_bar: Sentinel is paused: the approved action waits until it is resumed"
+
+# Ephemerals (only the clicking person sees them)
+SLACK_ALREADY_DECIDED = "This proposal was already {verb} by {who} {when}."
+SLACK_NO_SUCH_PROPOSAL = "This proposal no longer exists in Sentinel."
+SLACK_DECISION_FAILED = "Your decision could not be recorded ({error}); nothing changed. Try again in a minute."
+SLACK_SERVICE_MISCONFIGURED = "Slack is configured without {missing}: set it, or set SLACK_APP_TOKEN for Socket Mode"

@@ -20,9 +20,10 @@ from agents._core.policy_sections import (
 from agents._core.policy_types import AgentName, FieldName, ModelName, RuleId
 
 __all__ = [
-    "ACTION_TYPES", "ActionSpec", "AgentPolicy", "Approvers", "BusinessHours", "Duration", "FieldName", "LadderStep",
+    "ACTION_TYPES", "ActionSpec", "AgentPolicy", "Approvers", "BusinessHours", "Duration", "FieldName", "FlagForReviewSpec", "LadderStep",
     "Limits", "LoadedPolicy", "ModelName", "OdooDomain", "PolicyError", "PolicyProblem", "PostNoteSpec", "Privacy",
     "ReassignSpec", "RuleBase", "Schedule", "ScheduleActivitySpec", "SlackSettings", "format_duration", "load_policy",
+    "CreateRfqSpec", "UpdateReorderMinSpec",
     "parse_duration", "union_tags", "yaml_example",
 ]  # fmt: skip
 
@@ -73,8 +74,42 @@ class ReassignSpec(Strict):
     assign_to: AssignTo = Field(json_schema_extra=yaml_example("assign_to: login:grace.finance"))
 
 
+class FlagForReviewSpec(Strict):
+    """Mark the record for review in Odoo (a journal entry: `checked` false on 18+, `to_check` on <=17) with a note."""
+
+    type: Literal["flag_for_review"] = "flag_for_review"
+
+
+def _login_ref(value: str) -> str:
+    if not re.fullmatch(r"login:\S+", value):
+        raise invalid(m.POLICY_NOT_LOGIN_REF, value=quote(value))
+    return value
+
+
+LoginRef = Annotated[str, AfterValidator(_login_ref)]  # `login:<odoo login>`
+
+
+class CreateRfqSpec(Strict):
+    """A draft request for quotation to the product's main vendor, for the quantity the finding computed."""
+
+    type: Literal["create_rfq"] = "create_rfq"
+
+
+class UpdateReorderMinSpec(Strict):
+    """Raise a reorder rule's minimum to the value the finding computed, never above max_factor x the current one."""
+
+    type: Literal["update_reorder_min"] = "update_reorder_min"
+    max_factor: float = Field(1.5, ge=1.1, le=10)  # the new minimum is at most this times the current one
+    # People told with a to-do activity on the product, e.g. procurement and finance.
+    notify: list[LoginRef] = Field([], json_schema_extra=yaml_example("notify: [login:grace.finance]"))
+    deadline_days: int = Field(2, ge=1)
+
+
 # A new action is one class here plus one member of this union.
-ActionSpec = Annotated[PostNoteSpec | ScheduleActivitySpec | ReassignSpec, Field(discriminator="type")]
+ActionSpec = Annotated[
+    PostNoteSpec | ScheduleActivitySpec | ReassignSpec | FlagForReviewSpec | CreateRfqSpec | UpdateReorderMinSpec,
+    Field(discriminator="type"),
+]
 
 
 def union_tags(spec: object) -> tuple[str, ...]:

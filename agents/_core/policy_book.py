@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ class PolicyBook:
     connections: set[str]
     loaded: dict[str, LoadedPolicy] = field(default_factory=dict)
     problems: dict[str, PolicyError] = field(default_factory=dict)  # agent -> why its file is refused now
+    _refused_text: dict[str, str] = field(default_factory=dict)  # agent -> the refused file's text
 
     def load_all(self) -> None:
         for name in self.agents:
@@ -34,6 +36,7 @@ class PolicyBook:
             loaded = load_policy(entry.policy_path, entry.watcher.policy_model, connections=self.connections, expected_agent=agent)
         except PolicyError as exc:
             self.problems[agent] = exc
+            self._remember_refused(agent)
             kept = "the previous policy stays in force" if agent in self.loaded else "the agent will not run"
             log.error("policy refused, %s:\n%s", kept, exc)
             return exc
@@ -41,11 +44,27 @@ class PolicyBook:
         self.loaded[agent] = loaded
         return loaded
 
-    def changed(self, agent: str) -> bool:
-        """True when the file on disk differs from the one in force (hot reload checks this each tick)."""
-        current = self.loaded.get(agent)
+    def changed(self, agent: str, *, settle_seconds: float = 1.0) -> bool:
+        """True when the file on disk differs from the one in force and has not been touched for `settle_seconds`,
+        so that a file still being written is not read half-way (hot reload checks this every few seconds)."""
         path: Path = self.agents[agent].policy_path
-        return current is None or current.text != path.read_text(encoding="utf-8")
+        try:
+            if time.time() - path.stat().st_mtime < settle_seconds:
+                return False
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return True  # reload() reports it with file and reason
+        current = self.loaded.get(agent)
+        if current is not None and current.text == text:
+            return False
+        problem = self.problems.get(agent)
+        return problem is None or self._refused_text.get(agent) != text  # a refused file is refused once
+
+    def _remember_refused(self, agent: str) -> None:
+        try:
+            self._refused_text[agent] = self.agents[agent].policy_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            self._refused_text.pop(agent, None)
 
     def get(self, agent: str) -> LoadedPolicy:
         if agent not in self.loaded:

@@ -39,8 +39,8 @@ def policy_diff(engine: Engine, agent: str, candidate_path: Path) -> PolicyDiff:
         raise loaded
     candidate = Engine(replace(services, agents={**services.agents, agent: entry}, policies=book), InMemorySaver())
     now = services.clock()
-    before = {f.dedup_key(agent): f for f in engine.run_once(agent, dry_run=True).kept}
-    after = {f.dedup_key(agent): f for f in candidate.run_once(agent, dry_run=True).kept}
+    before = {f.dedup_key(agent): f for f in engine.run_once(agent, dry_run=True, keep_findings=False).kept}
+    after = {f.dedup_key(agent): f for f in candidate.run_once(agent, dry_run=True, keep_findings=False).kept}
     result = PolicyDiff(agent, str(services.agents[agent].policy_path), str(candidate_path))
     result.dropped = [f for key, f in before.items() if key not in after]
     result.added = [f for key, f in after.items() if key not in before]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from datetime import time, timedelta
 from typing import Annotated, Any, Literal
 
@@ -134,8 +135,28 @@ class Limits(Strict):
         return ttl
 
 
+def _pseudonym_template(value: str) -> str:
+    try:
+        placeholders = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
+    except ValueError:  # an unbalanced brace
+        placeholders = []
+    if placeholders != ["id"]:
+        raise invalid(m.POLICY_PSEUDONYM_TEMPLATE, value=quote(value))
+    return value
+
+
+class Pseudonym(Strict):
+    """A shared many2one to res.partner, shown as `show_as` when the partner (or its company) carries one of the tags."""
+
+    field: FieldName = Field(json_schema_extra=yaml_example("field: partner_id"))
+    # res.partner tags (Contacts > Tags, res.partner.category) by name; a tag's sub-tags count too
+    when_partner_tags: list[str] = Field(min_length=1, json_schema_extra=yaml_example("when_partner_tags: [Patient]"))
+    show_as: Annotated[str, AfterValidator(_pseudonym_template)] = Field(json_schema_extra=yaml_example('show_as: "patient #{id}"'))
+
+
 class Privacy(Strict):
     share: list[FieldName] = []  # fields that may leave Odoo (Slack, LLM); AgentPolicy checks a rule reads each
+    pseudonymize: list[Pseudonym] = []  # shared fields that name people: shown under a pseudonym, never by name
 
     @field_validator("share")
     @classmethod
@@ -146,3 +167,16 @@ class Privacy(Strict):
                 problems.add(m.POLICY_REPEATED, at=(i,), value=quote(name))
         problems.raise_any()
         return share
+
+    @model_validator(mode="after")
+    def _pseudonyms_are_shared(self) -> Privacy:
+        problems = Problems()
+        seen: list[str] = []
+        for i, entry in enumerate(self.pseudonymize):
+            if entry.field in seen:
+                problems.add(m.POLICY_REPEATED, at=("pseudonymize", i, "field"), value=quote(entry.field))
+            elif entry.field not in self.share:
+                problems.add(m.POLICY_PSEUDONYM_NOT_SHARED, at=("pseudonymize", i, "field"), value=quote(entry.field))
+            seen.append(entry.field)
+        problems.raise_any()
+        return self

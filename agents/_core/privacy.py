@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
+
+from agents._core.odoo.gateway import OdooGateway, Record
+from agents._core.odoo.values import m2o_id
+from agents._core.policy_sections import Privacy, Pseudonym
+from agents._core.watcher import Finding
 
 MASK = "[masked]"
 
@@ -18,6 +24,97 @@ def shared_label(name: str, model: str, res_id: int, share: Collection[str]) -> 
     if "name" in share or "display_name" in share:
         return name
     return f"{model} #{res_id}"
+
+
+def pseudonymize(gateway: OdooGateway, privacy: Privacy, findings: Sequence[Finding]) -> list[Finding]:
+    """Findings whose pseudonymized fields name a protected person carry a pseudonym there instead.
+
+    The value keeps Odoo's many2one shape, [1042, "patient #1042"], so it is shown, shared and re-checked like any
+    other; applying this twice changes nothing. Partners and tags are read in a few batched calls per scan. A value
+    that cannot be checked (not a partner, or a partner that cannot be read) is masked: privacy fails closed.
+    """
+    entries = [p for p in privacy.pseudonymize if any(p.field in f.record for f in findings)]
+    if not entries:
+        return list(findings)
+    ids = {pid for f in findings for p in entries if (pid := m2o_id(f.record.get(p.field))) is not None}
+    tags = partner_tags(gateway, sorted(ids))
+    out = []
+    for finding in findings:
+        record = dict(finding.record)
+        for entry in entries:
+            if entry.field in record:
+                record[entry.field] = _pseudonym(gateway, finding.model, entry, record[entry.field], tags)
+        out.append(replace(finding, record=record) if record != finding.record else finding)
+    return out
+
+
+def _pseudonym(gateway: OdooGateway, model: str, entry: Pseudonym, value: Any, tags: Mapping[int, set[str]]) -> Any:
+    if value is False or value is None:
+        return value
+    partner_id = m2o_id(value)
+    is_partner = gateway.fields_get(model).get(entry.field, {}).get("relation") == "res.partner"
+    if partner_id is None or not is_partner or partner_id not in tags:
+        return MASK
+    if tags[partner_id] & {_tag_key(name) for name in entry.when_partner_tags}:
+        return [partner_id, entry.show_as.format(id=partner_id)]
+    return value
+
+
+def partner_tags(gateway: OdooGateway, partner_ids: Sequence[int]) -> dict[int, set[str]]:
+    """Partner id -> the names of its tags, its company's tags and their parent tags (lowercased).
+
+    Read with `read`, not a search, so archived partners and tags count too; an id absent from the result is unknown.
+    """
+    partners = _read(gateway, "res.partner", partner_ids, ["category_id", "commercial_partner_id"])
+    companies = {cid for p in partners.values() if (cid := m2o_id(p.get("commercial_partner_id"))) is not None} - set(partners)
+    partners |= _read(gateway, "res.partner", sorted(companies), ["category_id", "commercial_partner_id"])
+    names = _tag_names(gateway, {t for p in partners.values() for t in p.get("category_id") or ()})
+    result: dict[int, set[str]] = {}
+    for pid in partner_ids:
+        if pid not in partners:
+            continue
+        company = partners.get(m2o_id(partners[pid].get("commercial_partner_id")) or pid, {})
+        tag_ids = {*(partners[pid].get("category_id") or ()), *(company.get("category_id") or ())}
+        result[pid] = set().union(*(names.get(t, set()) for t in tag_ids))
+    return result
+
+
+def _tag_names(gateway: OdooGateway, tag_ids: set[int]) -> dict[int, set[str]]:
+    """Tag id -> its own name and its ancestors' names: a partner tagged "Patient / Pediatric" is a patient."""
+    rows: dict[int, Record] = {}
+    todo = set(tag_ids)
+    for _ in range(_MAX_TAG_DEPTH):
+        if not todo:
+            break
+        rows |= _read(gateway, "res.partner.category", sorted(todo), ["name", "parent_id"])
+        todo = {pid for r in rows.values() if (pid := m2o_id(r.get("parent_id"))) is not None} - set(rows)
+    names: dict[int, set[str]] = {}
+    for tag_id in tag_ids:
+        seen: set[str] = set()
+        current: int | None = tag_id
+        for _ in range(_MAX_TAG_DEPTH):
+            row = rows.get(current) if current is not None else None
+            if row is None:
+                break
+            seen.add(_tag_key(str(row.get("name") or "")))
+            current = m2o_id(row.get("parent_id"))
+        names[tag_id] = seen
+    return names
+
+
+def _tag_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _read(gateway: OdooGateway, model: str, ids: Sequence[int], fields: list[str]) -> dict[int, Record]:
+    rows: dict[int, Record] = {}
+    for start in range(0, len(ids), _READ_CHUNK):
+        rows |= {int(r["id"]): r for r in gateway.read(model, ids[start:start + _READ_CHUNK], fields)}
+    return rows
+
+
+_READ_CHUNK = 1000
+_MAX_TAG_DEPTH = 8
 
 
 def shared_evidence(evidence: Mapping[str, Any], share: Collection[str]) -> dict[str, Any]:

@@ -23,6 +23,8 @@ def proposal_text(proposal: Proposal, *, odoo_url: str | None = None) -> str:
     evidence = proposal.evidence
     for label, value in {**evidence.get("measured", {}), **evidence.get("thresholds", {})}.items():
         lines.append(f"  {label:<16} {value}")
+    for label, (model, res_id) in evidence.get("related", {}).items():
+        lines.append(f"  {label:<16} {odoo_link(odoo_url, model, res_id)}")
     lines.append(f"  why              {proposal.rationale}")
     args = ", ".join(f"{k}={v}" for k, v in (proposal.action_args or {}).items())
     lines.append(f"  proposed action  {describe_action(proposal.action)}" + (f" ({args})" if args else ""))

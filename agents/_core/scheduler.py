@@ -25,11 +25,11 @@ def agent_tick(engine: Engine, agent: str) -> None:
     if book.changed(agent):
         reload_policy(engine, agent)
     try:
-        report = engine.run_once(agent)
+        report = engine.run_once(agent, keep_findings=False)
     except Exception:  # noqa: BLE001 - one agent's bug must not stop the others
         log.exception("scan of %s crashed", agent)
         return
-    log.info("scan of %s: ok=%s findings=%d proposals=%d%s", agent, report.ok, len(report.findings),
+    log.info("scan of %s: ok=%s findings=%d proposals=%d%s", agent, report.ok, report.finding_count,
              len(report.proposal_ids), f" error={report.error}" if report.error else "")
 
 

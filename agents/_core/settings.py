@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     odoo_timeout: float = Field(default=30.0, validation_alias="ODOO_TIMEOUT")
     # Further named connections as JSON: {"clinic2": {"url": "...", "db": "...", "user": "...", "password": "..."}}
     odoo_connections: dict[str, OdooConnection] = Field(default_factory=dict, validation_alias="ODOO_CONNECTIONS")
+    # Slack: with a bot token `run` confirms proposals in Slack (HTTP endpoint, or Socket Mode with an app token).
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,6 +10,10 @@ from typing import Any
 from agents._core.business_hours import BusinessCalendar
 from agents._core.odoo.gateway import OdooGateway
 from agents._core.policy import AgentPolicy, RuleBase
+from agents._core.queue_stats import QueueStats
+
+
+SKIP_LINES = 1000
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,7 @@ class RecordRef:
     res_id: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """Why a finding tripped: the thresholds and the measured numbers, already formatted for people."""
 
@@ -45,7 +49,23 @@ class Evidence:
         return shown | ({"proposed": self.proposed} if self.proposed else {})
 
 
-@dataclass(frozen=True)
+class LazyEvidence:
+    """Evidence built on first use: a scan of 100,000 stalled items formats the evidence of the few that triage keeps."""
+
+    __slots__ = ("_build", "_built")
+
+    def __init__(self, build: Callable[[], Evidence]) -> None:
+        self._build: Callable[[], Evidence] | None = build
+        self._built: Evidence | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._built is None:
+            assert self._build is not None
+            self._built, self._build = self._build(), None
+        return getattr(self._built, name)
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule_id: str
     rule_type: str
@@ -53,7 +73,7 @@ class Finding:
     res_id: int
     name: str
     step: int  # index of the highest ladder step whose threshold is reached
-    evidence: Evidence
+    evidence: Evidence | LazyEvidence
     record: dict[str, Any]  # the fields the rule read, unmasked: privacy masks them before they leave
     subject_user_id: int | None = None  # res.users id of the person the item is about (four-eyes)
     score: float = 0.0  # higher is more urgent; triage keeps the highest
@@ -69,14 +89,24 @@ class ScanContext:
     now: datetime
     calendar: BusinessCalendar
     only: RecordRef | None = None
-    skipped: list[str] = field(default_factory=list)  # records passed over, with the reason (run log)
+    skipped: list[str] = field(default_factory=list)  # records passed over, with the reason (run log; the first ones)
+    skipped_count: int = 0  # all of them: a queue of 100,000 odd records keeps only SKIP_LINES lines in memory
     disabled: dict[str, str] = field(default_factory=dict)  # rule id -> why it cannot run on this server
+    queues: dict[str, QueueStats] = field(default_factory=dict)  # rule id -> its queue as this scan saw it
 
     def skip(self, model: str, res_id: int, reason: str) -> None:
-        self.skipped.append(f"{model}#{res_id}: {reason}")
+        self.skipped_count += 1
+        if len(self.skipped) < SKIP_LINES:
+            self.skipped.append(f"{model}#{res_id}: {reason}")
 
     def wants(self, rule_id: str) -> bool:
         return rule_id not in self.disabled and (self.only is None or self.only.rule_id == rule_id)
+
+    def queue(self, rule_id: str, *, enters_after_hours: float = 0.0) -> QueueStats:
+        """Where a rule reports every record of its queue (stalled or not): the scan keeps a trend snapshot of it."""
+        if rule_id not in self.queues:
+            self.queues[rule_id] = QueueStats(enters_after_hours=enters_after_hours)
+        return self.queues[rule_id]
 
 
 @dataclass(frozen=True)
@@ -85,5 +115,5 @@ class Watcher:
 
     name: str
     policy_model: type[AgentPolicy]
-    detect: Callable[[ScanContext], list[Finding]]
+    detect: Callable[[ScanContext], Iterable[Finding]]  # may be a generator: the scan streams it through triage
     models: Callable[[RuleBase], set[str]]  # the Odoo models a rule reads: checked before a scan, per rule

@@ -4,33 +4,34 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Iterator
 
 from agents._core.odoo.gateway import Record
 from agents._core.odoo.values import m2o_id, m2o_name
 from agents._core.watcher import Evidence, Finding, ScanContext
-from agents.approval_watcher._orders import money, order_finding, read_orders
+from agents.approval_watcher._orders import money, order_finding
 from agents.approval_watcher.policy import AmountOutlierRule
 
 MAD_SCALE = 0.6745  # makes the MAD comparable to a standard deviation for normal data (Iglewicz and Hoaglin)
 MEAN_AD_SCALE = 1.253314  # the same for the mean absolute deviation, used when more than half the history is equal
 
 
-def amount_outlier(ctx: ScanContext, rule: AmountOutlierRule) -> list[Finding]:
+def amount_outlier(ctx: ScanContext, rule: AmountOutlierRule) -> Iterator[Finding]:
+    """Page by page: each page of candidates with one batched read of its vendors' history."""
     domain = list(rule.domain) if ctx.only is None else [("id", "=", ctx.only.res_id), *rule.domain]
-    candidates = read_orders(ctx, rule, domain)
-    vendors = sorted({v for row in candidates if (v := m2o_id(row.get(rule.group_by))) is not None})
-    history = _history(ctx, rule, vendors)
-    findings = []
-    for row in candidates:
-        vendor = m2o_id(row.get(rule.group_by))
-        if vendor is None:
-            ctx.skip(rule.model, row["id"], f"rule {rule.id}: no {rule.group_by}")
-            continue
-        past = [amount for order_id, amount in history.get(vendor, []) if order_id != row["id"]][: rule.history]
-        finding = _judge(ctx, rule, row, past)
-        if finding is not None:
-            findings.append(finding)
-    return findings
+    fields = sorted(rule.fields_read() | {"display_name", "create_date"})
+    for candidates in ctx.gateway.pages(rule.model, domain, fields, order=f"{rule.date_field} asc, id asc"):
+        vendors = sorted({v for row in candidates if (v := m2o_id(row.get(rule.group_by))) is not None})
+        history = _history(ctx, rule, vendors)
+        for row in candidates:
+            vendor = m2o_id(row.get(rule.group_by))
+            if vendor is None:
+                ctx.skip(rule.model, row["id"], f"rule {rule.id}: no {rule.group_by}")
+                continue
+            past = [amount for order_id, amount in history.get(vendor, []) if order_id != row["id"]][: rule.history]
+            finding = _judge(ctx, rule, row, past)
+            if finding is not None:
+                yield finding
 
 
 def _history(ctx: ScanContext, rule: AmountOutlierRule, vendors: list[int]) -> dict[int, list[tuple[int, float]]]:

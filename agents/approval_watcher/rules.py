@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from agents._core.watcher import Finding, ScanContext
 from agents.approval_watcher.amount_outlier import amount_outlier
@@ -10,19 +10,18 @@ from agents.approval_watcher.policy import StalledRule
 from agents.approval_watcher.split_purchase import split_purchase
 from agents.approval_watcher.stalled import stalled
 
-RULES: dict[str, Callable[[ScanContext, object], list[Finding]]] = {
+RULES: dict[str, Callable[[ScanContext, object], Iterable[Finding]]] = {
     "stalled": stalled,
     "split_purchase": split_purchase,
     "amount_outlier": amount_outlier,
 }
 
 
-def detect(ctx: ScanContext) -> list[Finding]:
-    findings: list[Finding] = []
+def detect(ctx: ScanContext) -> Iterator[Finding]:
+    """Findings rule by rule, as a stream (the engine triages them in chunks)."""
     for rule in ctx.policy.rules:
         if ctx.wants(rule.id):
-            findings.extend(RULES[rule.type](ctx, rule))
-    return findings
+            yield from RULES[rule.type](ctx, rule)
 
 
 def models(rule) -> set[str]:  # noqa: ANN001 - any of the policy's rule types

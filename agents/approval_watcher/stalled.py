@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import partial
 from datetime import datetime, timedelta
 
 from agents._core.odoo.gateway import Record
 from agents._core.odoo.values import date_start, m2o_id, parse_datetime
-from agents._core.watcher import Evidence, Finding, ScanContext
+from agents._core.watcher import Evidence, Finding, LazyEvidence, ScanContext
 from agents.approval_watcher.policy import StalledRule
 
 
-def stalled(ctx: ScanContext, rule: StalledRule) -> list[Finding]:
+def stalled(ctx: ScanContext, rule: StalledRule) -> Iterator[Finding]:
     """Items in the rule's domain whose age, in business hours, has reached a ladder step."""
     domain = list(rule.domain)
     if ctx.only is not None:
         domain = ["&", ("id", "=", ctx.only.res_id), *domain] if domain else [("id", "=", ctx.only.res_id)]
     fields = sorted(rule.fields_read() | {"display_name", "create_date", "write_date"})
-    findings = []
+    queue = ctx.queue(rule.id)  # every item in the rule's domain: the queue's size and ages, stalled or not
     for page in ctx.gateway.pages(rule.model, domain, fields):
         ids = [row["id"] for row in page]
         changed = ctx.gateway.last_changes(rule.model, rule.state_field, ids) if rule.age_source == "state_change" else {}
@@ -26,9 +28,10 @@ def stalled(ctx: ScanContext, rule: StalledRule) -> list[Finding]:
                 ctx.skip(rule.model, row["id"], f"rule {rule.id}: no {source} to measure age from")
                 continue
             finding = _stalled_finding(ctx, rule, row, since, source)
+            queue.add(rule.model, row["id"], _name(rule, row), (ctx.now - since).total_seconds() / 3600,
+                      stalled=finding is not None)
             if finding is not None:
-                findings.append(finding)
-    return findings
+                yield finding
 
 
 def _stalled_finding(ctx: ScanContext, rule: StalledRule, row: Record, since: datetime, source: str) -> Finding | None:
@@ -37,28 +40,35 @@ def _stalled_finding(ctx: ScanContext, rule: StalledRule, row: Record, since: da
     if step is None:
         return None
     hours = age.total_seconds() / 3600
-    threshold = rule.ladder[step].after
-    thresholds = {"stalled after": _business_hours(rule.ladder[0].after)}
-    if step > 0:
-        thresholds[f"step {step + 1} after"] = _business_hours(threshold)
-    evidence = Evidence(
-        headline=f"waiting {hours:.1f} business hours",
-        thresholds=thresholds,
-        measured={"waiting": f"{hours:.1f} business hours", "since": since.strftime("%Y-%m-%d %H:%M UTC"),
-                  "measured from": source},
-        numbers={"age_business_hours": round(hours, 2), "threshold_hours": threshold.total_seconds() / 3600},
-    )
     return Finding(
         rule_id=rule.id,
         rule_type=rule.type,
         model=rule.model,
         res_id=row["id"],
-        name=str(row.get("display_name") or row.get("name") or f"{rule.model}#{row['id']}"),
+        name=_name(rule, row),
         step=step,
-        evidence=evidence,
+        evidence=LazyEvidence(partial(_evidence, rule, step, hours, since, source)),
         record={f: row.get(f) for f in rule.fields},
         subject_user_id=m2o_id(row.get(rule.subject_field)) if rule.subject_field else None,
         score=hours,
+    )
+
+
+def _name(rule: StalledRule, row: Record) -> str:
+    return str(row.get("display_name") or row.get("name") or f"{rule.model}#{row['id']}")
+
+
+def _evidence(rule: StalledRule, step: int, hours: float, since: datetime, source: str) -> Evidence:
+    threshold = rule.ladder[step].after
+    thresholds = {"stalled after": _business_hours(rule.ladder[0].after)}
+    if step > 0:
+        thresholds[f"step {step + 1} after"] = _business_hours(threshold)
+    return Evidence(
+        headline=f"waiting {hours:.1f} business hours",
+        thresholds=thresholds,
+        measured={"waiting": f"{hours:.1f} business hours", "since": since.strftime("%Y-%m-%d %H:%M UTC"),
+                  "measured from": source},
+        numbers={"age_business_hours": round(hours, 2), "threshold_hours": threshold.total_seconds() / 3600},
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
@@ -16,7 +17,7 @@ SHIPPED = Path("policies/approval_watcher.yaml")
 
 def test_llm_drafts_are_bounded_audited_and_see_only_shared_fields(sandbox: Sandbox, tmp_path: Path) -> None:
     policy_dir = tmp_path / "policies"
-    policy_dir.mkdir()
+    shutil.copytree("policies", policy_dir)  # every agent needs its policy
     # amount_total is no longer shared: it must not reach the model (nor the message)
     text = SHIPPED.read_text().replace("share: [name, partner_id, amount_total, user_id,", "share: [name, partner_id, user_id,")
     (policy_dir / "approval_watcher.yaml").write_text(text)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -94,6 +96,9 @@ def test_a_bad_policy_edit_is_refused_and_the_previous_policy_stays(engine: Engi
     engine.services.policies.reload("approval_watcher")
     before = engine.services.policies.get("approval_watcher")
     path.write_text(SHIPPED.read_text().replace("after: 16h", "after: 2 days"))
+    agent_tick(engine, "approval_watcher")  # just written: not read half-way, the tick waits for it to settle
+    assert "approval_watcher" not in engine.services.policies.problems
+    os.utime(path, (time.time() - 5, time.time() - 5))
     agent_tick(engine, "approval_watcher")  # the scheduler's tick reloads the changed file first
     assert engine.services.policies.get("approval_watcher") is before
     problem = str(engine.services.policies.problems["approval_watcher"])

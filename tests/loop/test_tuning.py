@@ -114,7 +114,7 @@ def test_policy_diff_refuses_a_bad_candidate_with_its_error(live_env: Sandbox, t
 
 def test_shadow_precision_counts_items_that_resolved_on_their_own(sandbox: Sandbox, tmp_path: Path) -> None:
     policy_dir = tmp_path / "policies"
-    policy_dir.mkdir()
+    shutil.copytree("policies", policy_dir)  # every agent needs its policy
     (policy_dir / "approval_watcher.yaml").write_text(SHIPPED.read_text().replace("mode: live", "mode: shadow"))
     from runner import build_engine
 
@@ -179,8 +179,14 @@ def _wait_for(probe, seconds: float = 30):  # noqa: ANN001, ANN202
     raise AssertionError("timed out waiting")
 
 
-def _store(path: Path) -> Store:
-    return Store(Database(f"sqlite:///{path}"))
+def _store(path: Path) -> Store | None:
+    """The runner's store, once its migration has created the tables."""
+    store = Store(Database(f"sqlite:///{path}"))
+    try:
+        store.list_proposals(limit=1)
+    except Exception:  # noqa: BLE001 - the runner is still migrating
+        return None
+    return store
 
 
 def _all_outbox(store: Store) -> list:
@@ -197,5 +203,5 @@ def _versions(path: Path) -> list[str]:
 
     from state import PolicyVersion
 
-    with _store(path).db.session() as session:
-        return [v.sha256 for v in session.exec(select(PolicyVersion))]
+    with Store(Database(f"sqlite:///{path}")).db.session() as session:
+        return [v.sha256 for v in session.exec(select(PolicyVersion).where(PolicyVersion.agent == "approval_watcher"))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-Decision = Literal["approve", "reject", "expire"]
+Decision = Literal["approve", "reject", "expire", "snooze"]
 
 
 class DecisionPayload(TypedDict):
@@ -20,5 +20,5 @@ class ProposalState(TypedDict, total=False):
     """What the CAS winner decided; set when the thread is resumed."""
     actor: str
     """Who decided ('odoo:grace.finance', 'slack:U123', 'system:expiry')."""
-    outcome: Literal["executed", "failed", "superseded", "rejected", "expired"]
+    outcome: Literal["executed", "failed", "superseded", "rejected", "expired", "snoozed"]
     """How the proposal ended."""

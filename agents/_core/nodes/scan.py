@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
+from collections.abc import Iterable
+from itertools import islice
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from agents._core.drafting import DraftInput, template_draft
 from agents._core.nodes.scan_state import ScanState
 from agents._core.odoo.errors import OdooModuleMissing
-from agents._core.privacy import shared_evidence, shared_label, shared_view
+from agents._core.privacy import pseudonymize, shared_evidence, shared_label, shared_view
+from agents._core.queue_stats import snapshot_rows
 from agents._core.services import Services
 from agents._core.watcher import Finding, ScanContext
+from state import Proposal
 
 OPEN_STATUSES = ("pending", "approved", "executing")
+TRIAGE_CHUNK = 5000
 
 
 def collect(services: Services, state: ScanState) -> ScanState:
@@ -36,11 +42,13 @@ def collect(services: Services, state: ScanState) -> ScanState:
 
 
 def detect(services: Services, state: ScanState) -> ScanState:
-    findings = services.agents[state["agent"]].watcher.detect(state["ctx"])
+    """The watcher's findings as a stream: triage consumes them chunk by chunk, so a scan of 100,000 stalled items
+    never holds 100,000 findings at once."""
+    findings: Iterable[Finding] = services.agents[state["agent"]].watcher.detect(state["ctx"])
     floor = state.get("min_step")
     if floor is not None:  # escalation: the next tier, or nothing when the ladder has no further step
         ladders = {rule.id: len(rule.ladder) for rule in state["ctx"].policy.rules}
-        findings = [replace(f, step=max(f.step, floor)) for f in findings if floor < ladders[f.rule_id]]
+        findings = (replace(f, step=max(f.step, floor)) for f in findings if floor < ladders[f.rule_id])
     return {"findings": findings}
 
 
@@ -48,27 +56,45 @@ def triage(services: Services, state: ScanState) -> ScanState:
     """Drop what is snoozed, cooling down or already open; keep the most urgent, within the run and day caps."""
     agent, now = state["agent"], state["now"]
     limits = services.policy(agent).limits
-    dropped: Counter[str] = Counter()
-    candidates: list[Finding] = []
-    for finding in state["findings"]:
-        reason = _drop_reason(services, agent, finding, now, limits.cooldown)
-        if reason:
-            dropped[reason] += 1
-        else:
-            candidates.append(finding)
-    candidates.sort(key=lambda f: f.score, reverse=True)
     room_today = max(0, limits.per_day - services.store.count_proposals_since(agent, now - timedelta(days=1)))
     cap = min(limits.per_run, room_today)
-    if len(candidates) > cap:
-        dropped["over the per-run or per-day cap"] += len(candidates) - cap
-    return {"kept": candidates[:cap], "dropped": dict(dropped)}
+    dropped: Counter[str] = Counter()
+    found: Counter[str] = Counter()
+    everything: list[Finding] | None = [] if state.get("keep_findings") else None
+    best: list[tuple[float, int, Finding]] = []  # a min-heap of the `cap` most urgent candidates
+    candidates = 0
+    for chunk in batched(state["findings"], TRIAGE_CHUNK):
+        keys = [f.dedup_key(agent) for f in chunk]
+        snoozed = services.store.snoozed_keys(keys, now)  # two batched queries per chunk, not two per finding
+        last = services.store.last_proposals_for(keys)
+        for finding, key in zip(chunk, keys):
+            found[finding.rule_id] += 1
+            if everything is not None:
+                everything.append(finding)
+            reason = "snoozed" if key in snoozed else _drop_reason(last.get(key), finding, now, limits.cooldown)
+            if reason:
+                dropped[reason] += 1
+                continue
+            candidates += 1
+            entry = (finding.score, -candidates, finding)  # ties: the first found wins, as a stable sort would
+            if len(best) < cap:
+                heapq.heappush(best, entry)
+            elif cap and entry > best[0]:
+                heapq.heapreplace(best, entry)
+    if candidates > cap:
+        dropped["over the per-run or per-day cap"] += candidates - cap
+    kept = [finding for _, _, finding in sorted(best, reverse=True)]
+    return {"kept": kept, "dropped": dict(dropped), "found": dict(found), "findings": everything or []}
 
 
-def _drop_reason(services: Services, agent: str, finding: Finding, now, cooldown: timedelta) -> str | None:  # noqa: ANN001
-    key = finding.dedup_key(agent)
-    if services.store.active_snooze(key, now):
-        return "snoozed"
-    last = services.store.last_proposal_for(key)
+def batched(items: Iterable[Finding], size: int) -> Iterable[list[Finding]]:
+    """itertools.batched, which Python 3.11 lacks."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _drop_reason(last: Proposal | None, finding: Finding, now: datetime, cooldown: timedelta) -> str | None:
     if last is None:
         return None
     if last.status in OPEN_STATUSES:
@@ -89,8 +115,10 @@ def propose(services: Services, state: ScanState, start_thread) -> ScanState:  #
     loaded = services.policies.get(agent)
     policy = loaded.policy
     share = set(policy.privacy.share)
+    # People (e.g. patients) get their policy pseudonym before anything about them leaves Odoo.
+    kept = pseudonymize(state["ctx"].gateway, policy.privacy, state["kept"])
     ids = []
-    for finding in state["kept"]:
+    for finding in kept:
         rule = next(r for r in policy.rules if r.id == finding.rule_id)
         step = rule.ladder[finding.step]
         label = shared_label(finding.name, finding.model, finding.res_id, share)
@@ -134,4 +162,10 @@ def propose(services: Services, state: ScanState, start_thread) -> ScanState:  #
         ids.append(proposal.id)
         if policy.mode == "live":
             start_thread(proposal.id)
+    ctx = state["ctx"]
+    if state.get("run_id") is not None and ctx.only is None and ctx.queues:  # a scheduled scan: a point on the trend
+        rows = snapshot_rows(ctx.queues, agent=agent, run_id=state["run_id"], taken_at=now,
+                             previous=services.store.last_snapshot_times(agent),
+                             label=lambda item: shared_label(item.name, item.model, item.res_id, share))
+        services.store.add_queue_snapshots(rows)
     return {"proposal_ids": ids}

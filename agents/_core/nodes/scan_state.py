@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TypedDict
 
@@ -25,8 +26,12 @@ class ScanState(TypedDict, total=False):
     """The expired proposal this scan escalates, recorded in the audit trail."""
     ctx: ScanContext
     """Gateway, policy, calendar: what the watcher's detect() receives."""
-    findings: list[Finding]
-    """Everything the rules tripped on, before triage."""
+    keep_findings: bool
+    """Keep every finding in the run report (tests, reports); scheduled runs keep counts only."""
+    findings: Iterable[Finding]
+    """What the rules tripped on: a stream out of detect; after triage, the full list if keep_findings."""
+    found: dict[str, int]
+    """How many findings each rule made."""
     kept: list[Finding]
     """What triage kept: not snoozed, not cooling down, not already open; ranked and capped."""
     dropped: dict[str, int]

@@ -49,6 +49,7 @@ _BY_ODOO_NAME: dict[str, type[OdooError]] = {
     "odoo.exceptions.UserError": OdooValidationError,
     "builtins.ValueError": OdooValidationError,
     "werkzeug.exceptions.Unauthorized": OdooAuthError,
+    "psycopg2.OperationalError": OdooAuthError,  # at login: the database named in ODOO_DB does not exist
 }
 
 

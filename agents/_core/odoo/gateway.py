@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from agents._core.odoo.errors import OdooModuleMissing, OdooUnavailable
+from agents._core.odoo.errors import OdooAccessError, OdooModuleMissing, OdooUnavailable, OdooValidationError
 from agents._core.odoo.values import parse_datetime
 
 Domain = list[Any]
@@ -80,11 +80,13 @@ class OdooGateway:
         offset = 0
         while limit is None or offset < limit:
             size = page_size if limit is None else min(page_size, limit - offset)
-            kwargs = {"fields": list(fields), "offset": offset, "limit": size, "order": order}
-            page = self._call(model, "search_read", [domain], kwargs, retry=True)
-            if page:
-                yield page
-            if len(page) < size:
+            # One row more than the page: a full page then tells whether another follows, without a last empty call.
+            ask = size + 1 if limit is None or offset + size < limit else size
+            kwargs = {"fields": list(fields), "offset": offset, "limit": ask, "order": order}
+            rows = self._call(model, "search_read", [domain], kwargs, retry=True)
+            if rows[:size]:
+                yield rows[:size]
+            if len(rows) <= size:
                 return
             offset += size
 
@@ -106,7 +108,16 @@ class OdooGateway:
             return {}
         domain = [("model", "=", model), ("res_id", "in", list(ids)), ("tracking_value_ids.field_id.name", "=", field)]
         latest: dict[int, datetime] = {}
-        for message in self.search_read("mail.message", domain, ["res_id", "date"], order="id"):
+        try:
+            messages = self.search_read("mail.message", domain, ["res_id", "date"], order="id")
+        except OdooAccessError as exc:
+            raise OdooAccessError(
+                self.connection,
+                f"{exc.message} (ages from state changes read the chatter's tracking values, which Odoo 17+ shows to "
+                "Administration / Settings users only: give the Sentinel user that right, or use age_source: write_date)",
+                odoo_name=exc.odoo_name,
+            ) from None
+        for message in messages:
             at = parse_datetime(message.get("date"))
             if at is not None and (message["res_id"] not in latest or at > latest[message["res_id"]]):
                 latest[message["res_id"]] = at
@@ -131,8 +142,19 @@ class OdooGateway:
 
     # -- writes --------------------------------------------------------------------------------------------
 
-    def create(self, model: str, values: Record) -> int:
-        return int(self._call(model, "create", [values], {}, retry=False))
+    def create(self, model: str, values: Record, *, context: dict[str, Any] | None = None) -> int:
+        return int(self._call(model, "create", [values], {"context": context} if context else {}, retry=False))
+
+    def xmlid(self, xmlid: str) -> int | None:
+        """The record id behind an XML id such as 'mail.mail_activity_data_todo', or None.
+
+        check_object_reference works for any user, unlike reading ir.model.data (Access Rights only).
+        """
+        module, _, name = xmlid.partition(".")
+        try:
+            return int(self._call("ir.model.data", "check_object_reference", [module, name], {}, retry=True)[1])
+        except OdooValidationError:
+            return None
 
     def write(self, model: str, ids: Sequence[int], values: Record) -> bool:
         return bool(self._call(model, "write", [list(ids), values], {}, retry=False))

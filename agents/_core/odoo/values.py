@@ -13,7 +13,7 @@ def parse_datetime(value: Any) -> datetime | None:
     """'YYYY-MM-DD HH:MM:SS' (UTC, as Odoo sends it) -> aware datetime; False/None -> None."""
     if not value:
         return None
-    return datetime.strptime(str(value)[:19], ODOO_DATETIME).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(str(value)[:19]).replace(tzinfo=timezone.utc)  # ten times faster than strptime
 
 
 def parse_date(value: Any) -> date | None:
