@@ -48,7 +48,7 @@ def run_demo(build_engine: Callable[..., object], echo: Callable[[str], None]) -
         if not decidable:
             echo(f"no pending proposal that {DEMO_APPROVER} may decide")
             return 1
-        chosen = next((p for p in decidable if p.model == "purchase.order"), decidable[0])
+        chosen = next((p for p in decidable if p.rule_type == "stalled" and p.model == "purchase.order"), decidable[0])
         echo(f"\n== 3. {DEMO_APPROVER} approves {chosen.id} ({chosen.record_name})")
         echo(decide(engine, chosen.id, "approve", approver).message)
         deliver_outbox(store, echo, odoo_url=sandbox.url)
