@@ -11,6 +11,7 @@ from state.tables import (
     PolicyVersion,
     Proposal,
     ProposalStatus,
+    RunSlot,
     QueueSnapshot,
     Snooze,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "PolicyVersion",
     "Proposal",
     "ProposalStatus",
+    "RunSlot",
     "QueueSnapshot",
     "Snooze",
     "Store",

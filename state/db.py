@@ -117,6 +117,23 @@ class Database:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
+    @contextmanager
+    def exclusive(self, key: str) -> Iterator[bool]:
+        """Yield True if this process holds `key` exclusively for the block (a PostgreSQL session advisory lock,
+        so replicas never scan the same agent at once); False if another holds it. SQLite: one process, True."""
+        if not self.is_postgres:
+            yield True
+            return
+        lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        with self.engine.connect() as connection:
+            held = bool(connection.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": lock_id}).scalar())
+            try:
+                yield held
+            finally:
+                if held:
+                    connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id})
+                connection.commit()
+
     def checkpointer(self) -> BaseCheckpointSaver[str]:
         """The LangGraph checkpointer stored in this same database, created once per Database."""
         with self._lock:

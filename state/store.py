@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Literal, get_args
 
 from pydantic import TypeAdapter
-from sqlalchemy import JSON, func, update
+from sqlalchemy import JSON, func, or_, update
 from sqlmodel import col, select
 
 from state import _json
@@ -25,6 +25,7 @@ from state.tables import (
     Proposal,
     ProposalStatus,
     QueueSnapshot,
+    RunSlot,
     Snooze,
     utcnow,
 )
@@ -320,6 +321,31 @@ class Store:
         with self.db.session() as session:
             return list(session.exec(query))
 
+    def claim_outbox(self, msg_id: int, owner: str, *, now: datetime, lease: timedelta = timedelta(minutes=2)) -> bool:
+        """Take an undelivered message for `lease` (CAS): two replicas' workers never deliver the same one twice.
+
+        A worker that died while delivering loses its claim when the lease runs out.
+        """
+        statement = (
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == msg_id,
+                col(OutboxMessage.delivered_at).is_(None),
+                or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now,
+                    col(OutboxMessage.claimed_by) == owner),
+            )
+            .values(claimed_by=owner, claimed_until=now + lease)
+        )
+        with self.db.session(write=True) as session:
+            return session.exec(statement, execution_options={"synchronize_session": False}).rowcount == 1
+
+    def claim_run_slot(self, job: str, slot: str, owner: str) -> bool:
+        """True for the one replica that claims this tick of this job; the others skip it."""
+        row = {"job": job, "slot": slot, "claimed_by": owner, "claimed_at": utcnow()}
+        with self.db.session(write=True) as session:
+            statement = self.db.insert(RunSlot).values(**row).on_conflict_do_nothing().returning(RunSlot.job)
+            return session.exec(statement).first() is not None  # a row back: this insert won
+
     def mark_delivered(self, msg_id: int, **result: object) -> bool:
         """Records delivery once; False if the message was already delivered (or does not exist)."""
         values = {"delivered_at": utcnow(), "result": _json_object(result)}
@@ -421,6 +447,20 @@ class Store:
         with self.db.session() as session:
             return [(agent, (_utc(decided) - _utc(created)).total_seconds())
                     for agent, created, decided, by in session.exec(query) if decided and not by.startswith("system:")]
+
+    def last_successful_runs(self) -> dict[str, datetime]:
+        """Agent -> when its newest successful run finished."""
+        query = (select(AgentRun.agent, func.max(AgentRun.finished_at)).where(AgentRun.status == "ok")
+                 .group_by(AgentRun.agent))
+        with self.db.session() as session:
+            return {agent: _utc(at) for agent, at in session.exec(query) if at is not None}
+
+    def outbox_figures(self) -> tuple[int, int]:
+        """(messages waiting for delivery, failed delivery attempts so far)."""
+        waiting = select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.delivered_at).is_(None))
+        failed = select(func.coalesce(func.sum(OutboxMessage.attempts), 0))
+        with self.db.session() as session:
+            return int(session.exec(waiting).one()), int(session.exec(failed).one())
 
     def events(self, kind: str, *, proposal_ids: Sequence[str] | None = None, after_seq: int = 0) -> list[AuditEvent]:
         """Audit events of one kind, in chain order: of these proposals, or all of them after `after_seq`."""

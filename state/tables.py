@@ -147,6 +147,19 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=Text)
     result: JSONObject | None = Field(default=None, sa_type=JSON)
+    claimed_by: str | None = None  # the worker (host:pid) delivering it now: two replicas never post a message twice
+    claimed_until: datetime | None = None
+
+
+class RunSlot(SQLModel, table=True):
+    """One scheduled tick of one job, claimed by the replica that runs it: the others skip that tick."""
+
+    __tablename__ = "run_slot"
+
+    job: str = Field(primary_key=True)
+    slot: str = Field(primary_key=True)
+    claimed_by: str
+    claimed_at: datetime = Field(default_factory=utcnow)
 
 
 class Flag(SQLModel, table=True):

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from agents._core.render import outcome_text, proposal_text
+from agents._core.services import REPLICA, utc_now
 from state import Store
 
 
-def deliver_outbox(store: Store, emit: Callable[[str], None] = print, *, odoo_url: str | None = None) -> int:
+def deliver_outbox(store: Store, emit: Callable[[str], None] = print, *, odoo_url: str | None = None,
+                   owner: str = REPLICA) -> int:
     """Print every undelivered message in order and mark it delivered; returns how many."""
     delivered = 0
     for message in store.pending_outbox():
+        if not store.claim_outbox(message.id, owner, now=utc_now()):
+            continue  # another replica is delivering it
         proposal = store.get(message.proposal_id) if message.proposal_id else None
         if proposal is None:
             text = f"→ {message.payload.get('channel') or 'log'}\n{message.payload.get('text', message.payload)}"

@@ -1,11 +1,13 @@
-"""APScheduler wiring: one job per agent (on its policy's connection), plus housekeeping (expiry, outbox)."""
+"""APScheduler wiring: one job per agent (on its policy's connection), a daily digest per channel, and housekeeping
+(expiry, outbox)."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -13,8 +15,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from agents._core import messages
 from agents._core.decisions import sweep_expired
-from agents._core.policy import PolicyError
+from agents._core.policy import AgentPolicy, PolicyError
 from agents._core.engine import Engine
+from agents._core.services import REPLICA
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +27,29 @@ def agent_tick(engine: Engine, agent: str) -> None:
     book = engine.services.policies
     if book.changed(agent):
         reload_policy(engine, agent)
+    store = engine.services.store
     try:
-        report = engine.run_once(agent, keep_findings=False)
+        policy = engine.services.policy(agent)
+        job = f"{agent}@{policy.odoo}"
+        # Several replicas run the same schedule: the first to claim this tick scans, the others skip it, and a
+        # scan still running from an earlier tick (elsewhere) holds the lock.
+        if not store.claim_run_slot(job, tick_slot(policy, engine.services.clock()), REPLICA):
+            log.info("tick of %s taken by another replica", job)
+            return
+        with store.db.exclusive(f"scan:{job}") as mine:
+            if not mine:
+                log.info("%s is still being scanned by another replica", job)
+                return
+            engine.run_once(agent, keep_findings=False)  # logs its outcome itself, with the run id
     except Exception:  # noqa: BLE001 - one agent's bug must not stop the others
         log.exception("scan of %s crashed", agent)
-        return
-    log.info("scan of %s: ok=%s findings=%d proposals=%d%s", agent, report.ok, report.finding_count,
-             len(report.proposal_ids), f" error={report.error}" if report.error else "")
+
+
+def tick_slot(policy: AgentPolicy, now: datetime) -> str:
+    """The tick a scan at `now` belongs to, the same on every replica: a cron minute, or the interval's window."""
+    if policy.schedule.every:
+        return str(int(now.timestamp() // policy.schedule.every.total_seconds()))
+    return now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M")
 
 
 def reload_policy(engine: Engine, agent: str) -> None:
@@ -69,10 +88,49 @@ def build_scheduler(engine: Engine, *, housekeeping: Callable[[], None]) -> Back
             trigger = IntervalTrigger(seconds=policy.schedule.every.total_seconds())
         scheduler.add_job(agent_tick, trigger, args=[engine, agent], id=f"{agent}@{policy.odoo}", name=f"scan {agent}",
                           next_run_time=start)
+    for channel, (tz, at) in digest_times(engine).items():  # a daily digest per channel, at its policy's time
+        scheduler.add_job(digest_tick, CronTrigger(hour=at.hour, minute=at.minute, timezone=tz), args=[engine, channel],
+                          id=f"{DIGEST_JOB}{channel}", name=f"digest {channel}")
     every = engine.services.settings.housekeeping_seconds
     scheduler.add_job(housekeeping, IntervalTrigger(seconds=every), id="housekeeping", name="housekeeping",
                       next_run_time=start)
     return scheduler
+
+
+DIGEST_JOB = "digest:"  # job id prefix
+
+
+def digest_times(engine: Engine) -> dict[str, tuple[ZoneInfo, time]]:
+    """Channel -> (timezone, time) of its daily digest, for channels where a policy asks for one (`digest: {at: …}`)."""
+    from agents._core.digest import channels
+    from agents._core.digest.compute import digest_time
+
+    policies = _policies(engine)
+    times = {}
+    for channel, agents in channels(policies).items():
+        mine = [policies[a] for a in agents]
+        if any(p.digest is not None for p in mine):
+            tz, at, _ = digest_time(mine)
+            times[channel] = (tz, at)
+    return times
+
+
+def digest_tick(engine: Engine, channel: str) -> None:
+    """Build the channel's digest of the day and queue it; the outbox (once per channel and day) delivers it."""
+    from agents._core.digest import build, enqueue, odoo_urls
+
+    services = engine.services
+    try:
+        for digest in build(services.store, _policies(engine), now=services.clock(), channel=channel,
+                            odoo_urls=odoo_urls(services.settings)):
+            queued = enqueue(services.store, digest)
+            log.info("digest of %s for %s %s", channel, digest.window.day, "queued" if queued else "was already queued")
+    except Exception:  # noqa: BLE001 - the scans go on; tomorrow's digest is tried again
+        log.exception("digest of %s failed", channel)
+
+
+def _policies(engine: Engine) -> dict[str, AgentPolicy]:
+    return {agent: loaded.policy for agent, loaded in engine.services.policies.loaded.items()}
 
 
 def housekeeping_job(engine: Engine, deliver: Callable[[], int]) -> Callable[[], None]:

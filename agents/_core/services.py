@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,6 +19,7 @@ from agents._core.settings import Settings
 from state import Audit, Store
 
 PAUSED_FLAG = "paused"
+REPLICA = f"{socket.gethostname()}:{os.getpid()}"  # this process, as it claims run slots and outbox messages
 
 
 def utc_now() -> datetime:

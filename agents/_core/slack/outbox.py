@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import threading
 import time
@@ -13,10 +14,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from agents._core.services import REPLICA, utc_now
 from agents._core.slack.blocks import notice_message, proposal_message
 from state import OutboxMessage, Proposal, ProposalStatus, Store
 
 log = logging.getLogger(__name__)
+
+DIGEST = "digest"  # agents._core.digest.KIND: the adapter knows the kind, not the digest package
 
 ANY_STATUS: tuple[ProposalStatus, ...] = get_args(ProposalStatus)  # channel+ts are stored whatever happened meanwhile
 # Errors about one message only: retrying cannot help, so the row is closed with the error (and audited) instead of
@@ -56,6 +60,7 @@ class OutboxWorker:
         self._lock = threading.Lock()
         self._last_sent: dict[str, float] = {}
         self._channel_ids: dict[str, str] = {}  # "#name" -> "C…", learnt from chat.postMessage answers
+        self._digests_posted: dict[int, tuple[str, str]] = {}  # outbox row -> (channel, ts) while its chart is pending
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -67,6 +72,8 @@ class OutboxWorker:
         delivered = 0
         with self._lock:
             for message in self.store.pending_outbox():
+                if not self.store.claim_outbox(message.id, REPLICA, now=utc_now()):
+                    break  # another replica is delivering it: stop here, so messages keep their order
                 try:
                     result = self._retrying(lambda: self._deliver(message))  # noqa: B023 - called at once
                 except SlackApiError as exc:
@@ -111,6 +118,8 @@ class OutboxWorker:
     # -- one row ---------------------------------------------------------------------------------------------
 
     def _deliver(self, message: OutboxMessage) -> dict[str, Any]:
+        if message.kind == DIGEST:
+            return self._digest(message)
         proposal = self.store.get(message.proposal_id) if message.proposal_id else None
         if proposal is None or message.kind not in ("proposal.posted", "proposal.updated"):
             if message.payload.get("text"):
@@ -144,6 +153,32 @@ class OutboxWorker:
         response = self.client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False,
                                                 **notice_message(str(message.payload.get("text") or "")))
         return {"channel": str(response["channel"]), "ts": str(response["ts"])}
+
+    def _digest(self, message: OutboxMessage) -> dict[str, Any]:
+        """The daily digest (Block Kit), then its chart uploaded to the same channel (files_upload_v2).
+
+        A retry after the post succeeded uploads only the chart: the post is remembered per row in this process (a
+        crash between the two would post the text again on restart, which is the lesser loss).
+        """
+        payload = message.payload
+        channel = str(payload.get("channel") or "")
+        posted = self._digests_posted.get(message.id or 0)
+        if posted is None:
+            self._pace(self._channel_ids.get(channel, channel))
+            response = self.client.chat_postMessage(channel=channel, text=str(payload.get("title") or ""),
+                                                    blocks=payload.get("blocks"), unfurl_links=False, unfurl_media=False)
+            posted = (str(response["channel"]), str(response["ts"]))
+            self._channel_ids[channel] = posted[0]
+            self._digests_posted[message.id or 0] = posted
+        result: dict[str, Any] = {"channel": posted[0], "ts": posted[1]}
+        chart = payload.get("chart")
+        if isinstance(chart, dict) and chart.get("png_base64"):
+            upload = self.client.files_upload_v2(channel=posted[0], file=base64.b64decode(str(chart["png_base64"])),
+                                                 filename=str(chart.get("filename") or "digest.png"),
+                                                 title=str(chart.get("title") or "Sentinel digest"))
+            result["file"] = str((upload.get("files") or [{}])[0].get("id") or upload.get("file", {}).get("id") or "")
+        self._digests_posted.pop(message.id or 0, None)
+        return result
 
     def _retrying(self, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         retrying = Retrying(stop=stop_after_attempt(self.attempts),
