@@ -113,28 +113,36 @@ def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="De
 
 @app.command()
 def run(
-    port: Annotated[int, typer.Option(help="With Slack configured: serves POST /slack/events and GET /healthz.")] = 3000,
-    host: Annotated[str, typer.Option(help="The address the Slack endpoint listens on.")] = "0.0.0.0",  # noqa: S104
+    port: Annotated[int, typer.Option(help="Serves GET /healthz and GET /metrics, and POST /slack/events with Slack.")] = 3000,
+    host: Annotated[str, typer.Option(help="The address the HTTP endpoint listens on.")] = "0.0.0.0",  # noqa: S104
 ) -> None:
     """Run the scheduler until SIGTERM or Ctrl-C: every agent on its schedule, expiry and delivery in between."""
-    from agents._core.scheduler import build_scheduler, housekeeping_job
+    from agents._core import logs
+    from agents._core.scheduler import DIGEST_JOB, build_scheduler, housekeeping_job
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(secrets=_secrets(Settings()))  # JSON lines on stderr, with run and proposal ids; secrets redacted
     for noisy in ("apscheduler", "alembic"):  # every tick and migration step is not news
         logging.getLogger(noisy).setLevel(logging.WARNING)
     engine = _engine()
     slack = _start_slack(engine, host, port)  # SLACK_BOT_TOKEN set: Slack delivers and decides, else the console
+    ops = None if slack else _start_ops(engine, host, port)
     deliver = slack.deliver if slack else lambda: deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))
     scheduler = build_scheduler(engine, housekeeping=housekeeping_job(engine, deliver))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     scheduler.start()
-    typer.echo(f"sentinel running: {', '.join(sorted(j.name for j in scheduler.get_jobs()))}")
+    jobs = scheduler.get_jobs()
+    typer.echo(f"sentinel running: {', '.join(sorted(j.name for j in jobs if not j.id.startswith(DIGEST_JOB)))}")
+    digests = sorted(f"{j.id.removeprefix(DIGEST_JOB)} at {j.trigger}" for j in jobs if j.id.startswith(DIGEST_JOB))
+    if digests:
+        typer.echo(f"daily digests: {', '.join(digests)}")
     stop.wait()
     scheduler.shutdown(wait=True)  # lets a running scan finish: no half-done tick
     if slack:
         slack.stop()
+    if ops:
+        ops.stop()
     typer.echo("sentinel stopped")
 
 
@@ -152,6 +160,50 @@ def demo() -> None:
     from agents._core.demo import run_demo
 
     raise typer.Exit(run_demo(build_engine, typer.echo))
+
+
+@app.command()
+def digest(
+    day: Annotated[Optional[str], typer.Option("--date", help="The day (YYYY-MM-DD) whose digest to build: the 24 "
+                                               "hours to its digest time. Default: the last one due.")] = None,
+    post: Annotated[bool, typer.Option("--post", help="Queue it for the channel (Slack, or the console).")] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write each channel's chart (PNG) to this folder.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show how each forecast is made and its backtested "
+                                          "error against a naive forecast.")] = False,
+    channel: Annotated[Optional[str], typer.Option(help="Only this Slack channel's digest.")] = None,
+) -> None:
+    """The daily digest of every Slack channel: runs, queues, decisions, oldest items, forecasts, noise, LLM use."""
+    from datetime import date as date_type
+
+    from agents._core.digest import as_text, build, chart_name, chart_png, enqueue, odoo_urls
+
+    settings = Settings()
+    try:
+        agents = discover(settings.policy_dir)
+        policies = {name: load_policy(entry.policy_path, entry.watcher.policy_model,
+                                      connections=set(settings.connections()) | {"default"}, expected_agent=name).policy
+                    for name, entry in agents.items()}
+        when = date_type.fromisoformat(day) if day else None
+    except (RegistryError, PolicyError) as exc:
+        _fail(str(exc))
+    except ValueError:
+        _fail(messages.DIGEST_BAD_DATE.format(value=day))
+    store = _store()
+    digests = build(store, policies, now=utc_now(), day=when, channel=channel, odoo_urls=odoo_urls(settings))
+    if not digests:
+        _fail(messages.DIGEST_NO_CHANNEL.format(channel=channel, known=", ".join(sorted({p.slack.channel for p in policies.values()}))))
+    for index, made in enumerate(digests):
+        typer.echo(("\n" if index else "") + as_text(made, explain=explain))
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            path = out / chart_name(made)
+            path.write_bytes(chart_png(made))
+            typer.echo(f"chart: {path}")
+        if post:
+            queued = enqueue(store, made, explain=explain)
+            typer.echo(f"queued for {made.window.channel}" if queued else f"already queued for {made.window.channel}")
+    if post and settings.slack_bot_token is None:
+        deliver_outbox(store, typer.echo, odoo_url=None)
 
 
 @policy_app.command("check")
@@ -367,6 +419,27 @@ def _start_slack(engine: Engine, host: str, port: int):  # noqa: ANN202 - SlackS
     typer.echo(f"slack: {'Socket Mode' if service.mode == 'socket' else service.url + '/slack/events'}, "
                f"health at {service.url}/healthz")
     return service
+
+
+def _start_ops(engine: Engine, host: str, port: int):  # noqa: ANN202 - OpsService | None
+    """Without Slack, /healthz and /metrics still answer; a busy port turns them off with a warning, not the service."""
+    from agents._core.slack.server import start_ops
+
+    try:
+        service = start_ops(engine, host=host, port=port)
+    except (OSError, RuntimeError) as exc:
+        typer.echo(messages.OPS_PORT_BUSY.format(host=host, port=port, reason=exc), err=True)
+        return None
+    typer.echo(f"health at {service.url}/healthz, metrics at {service.url}/metrics")
+    return service
+
+
+def _secrets(settings: Settings) -> list[str]:
+    """Every configured secret value, for the log redactor."""
+    values = [settings.odoo_password, settings.odoo_api_key, settings.slack_bot_token, settings.slack_signing_secret,
+              settings.slack_app_token]
+    values += [c.password for c in settings.odoo_connections.values()] + [c.api_key for c in settings.odoo_connections.values()]
+    return [v.get_secret_value() for v in values if v is not None]
 
 
 def _odoo_url(engine: Engine) -> str | None:

@@ -55,6 +55,7 @@ class Engine:
         """Run a new proposal's graph up to its wait for a decision."""
         with bound(proposal_id=proposal_id):
             self.proposal_graph.invoke({"proposal_id": proposal_id}, self.thread(proposal_id))
+            log.info("proposal %s waits for a decision", proposal_id)
 
     def resume(self, proposal_id: str, payload: DecisionPayload | dict[str, str]) -> bool:
         """Resume a thread that waits in interrupt(); only decide()'s CAS winner (or `resume`) calls this."""
@@ -63,6 +64,7 @@ class Engine:
             if not self.proposal_graph.get_state(config).interrupts:
                 log.warning("proposal %s has no thread waiting; nothing resumed", proposal_id)
                 return False
+            log.info("proposal %s resumed: %s", proposal_id, payload.get("decision") or payload.get("resumed"))
             self.proposal_graph.invoke(Command(resume=payload), config)
         return True
 

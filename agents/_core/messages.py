@@ -70,6 +70,7 @@ POLICY_NOT_TIMEZONE = PolicyMessage("{value} is not a time zone", "use an IANA n
 POLICY_NOT_TIMEZONE_GUESS = PolicyMessage("{value} is not a time zone", "did you mean {guess}?")
 POLICY_NOT_HOURS = PolicyMessage("{value} is not a range of hours", "write it as \"HH:MM-HH:MM\", e.g. \"08:00-18:00\"")
 POLICY_HOURS_ORDER = PolicyMessage("{value} ends before it starts", "write the opening time first, e.g. \"08:00-18:00\"")
+POLICY_NOT_TIME_OF_DAY = PolicyMessage("{value} is not a time of day", "write it as \"HH:MM\" on the 24-hour clock, e.g. \"08:30\"")
 POLICY_REPEATED = PolicyMessage("{value} is listed twice", "list it once")
 POLICY_NOT_FIELD = PolicyMessage("{value} is not an Odoo field name", "use the technical name, e.g. partner_id")
 POLICY_NOT_MODEL = PolicyMessage("{value} is not an Odoo model name", "use the technical name, e.g. purchase.order")
@@ -210,3 +211,10 @@ SLACK_ALREADY_DECIDED = "This proposal was already {verb} by {who} {when}."
 SLACK_NO_SUCH_PROPOSAL = "This proposal no longer exists in Sentinel."
 SLACK_DECISION_FAILED = "Your decision could not be recorded ({error}); nothing changed. Try again in a minute."
 SLACK_SERVICE_MISCONFIGURED = "Slack is configured without {missing}: set it, or set SLACK_APP_TOKEN for Socket Mode"
+
+# --- DIGEST and operations: the `digest` command and the HTTP endpoint of `run` ---
+
+DIGEST_BAD_DATE = "--date {value!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-26"
+DIGEST_NO_CHANNEL = "no agent posts to {channel}: the policies' channels are {known}"
+OPS_PORT_BUSY = ("cannot serve /healthz and /metrics on {host}:{port} ({reason}): running without them; "
+                 "choose another port with --port")

@@ -15,12 +15,12 @@ from agents._core.policy_domain import OdooDomain
 from agents._core.policy_errors import PolicyError, PolicyProblem, Problems, invalid, quote
 from agents._core.policy_loader import LoadedPolicy, load_policy
 from agents._core.policy_sections import (
-    Approvers, BusinessHours, Limits, Privacy, Schedule, SlackSettings, Strict, yaml_example,
+    Approvers, BusinessHours, Digest, Limits, Privacy, Schedule, SlackSettings, Strict, yaml_example,
 )  # fmt: skip
 from agents._core.policy_types import AgentName, FieldName, ModelName, RuleId
 
 __all__ = [
-    "ACTION_TYPES", "ActionSpec", "AgentPolicy", "Approvers", "BusinessHours", "Duration", "FieldName", "FlagForReviewSpec", "LadderStep",
+    "ACTION_TYPES", "ActionSpec", "AgentPolicy", "Approvers", "BusinessHours", "Digest", "Duration", "FieldName", "FlagForReviewSpec", "LadderStep",
     "Limits", "LoadedPolicy", "ModelName", "OdooDomain", "PolicyError", "PolicyProblem", "PostNoteSpec", "Privacy",
     "ReassignSpec", "RuleBase", "Schedule", "ScheduleActivitySpec", "SlackSettings", "format_duration", "load_policy",
     "CreateRfqSpec", "UpdateReorderMinSpec",
@@ -193,6 +193,7 @@ class AgentPolicy(Strict):
     slack: SlackSettings = Field(json_schema_extra=yaml_example('slack: {channel: "#clinic-approvals", approvers: {...}}'))
     limits: Limits = Limits()
     privacy: Privacy = Privacy()
+    digest: Digest | None = None  # the daily digest to slack.channel; none when absent (`runner.py digest` still works)
     rules: list[RuleBase] = Field(json_schema_extra=yaml_example("rules: [{id: po_waiting_approval, type: stalled, ...}]"))
 
     @model_validator(mode="after")

@@ -104,6 +104,25 @@ class BusinessHours(Strict):
         return ZoneInfo(self.timezone)
 
 
+_TIME_OF_DAY = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+
+
+def _time_of_day(value: str) -> str:
+    if not _TIME_OF_DAY.fullmatch(value):
+        raise invalid(m.POLICY_NOT_TIME_OF_DAY, value=quote(value))
+    return value
+
+
+class Digest(Strict):
+    """The daily digest to the agent's Slack channel, sent at `at` in business_hours.timezone."""
+
+    at: Annotated[str, AfterValidator(_time_of_day)] = Field(json_schema_extra=yaml_example('at: "08:30"'))
+
+    @property
+    def time(self) -> time:
+        return time(int(self.at[:2]), int(self.at[3:]))
+
+
 class Approvers(Strict):
     slack_users: list[SlackUserId] = []
     slack_groups: list[SlackGroupId] = []

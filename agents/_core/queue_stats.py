@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -52,14 +52,7 @@ class QueueStats:
             heapq.heapreplace(self._oldest, entry)
 
     def percentile(self, q: float) -> float | None:
-        """Linear interpolation between the closest ranks (numpy's default); None for an empty queue."""
-        if not self._ages:
-            return None
-        ordered = sorted(self._ages)
-        rank = (len(ordered) - 1) * q / 100
-        low = int(rank)
-        high = min(low + 1, len(ordered) - 1)
-        return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+        return percentile(self._ages, q)
 
     def entered_within(self, hours: float) -> int:
         """Items that entered the queue in the last `hours` (for inflow: arrivals since the previous snapshot)."""
@@ -81,6 +74,17 @@ class QueueStats:
             "age_p90": hours(self.percentile(90)),
             "age_max": hours(max(self._ages) if self._ages else None),
         }
+
+
+def percentile(values: Iterable[float], q: float) -> float | None:
+    """Linear interpolation between the closest ranks (numpy's default); None when there are no values."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def snapshot_rows(

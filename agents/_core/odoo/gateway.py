@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -17,6 +17,11 @@ Domain = list[Any]
 Record = dict[str, Any]
 
 DEFAULT_PAGE_SIZE = 2000
+
+# Told of every call to Odoo: (connection, model, method, seconds, the exception or None). Metrics register here, so
+# the gateway knows nothing of them; an observer must be quick and must not raise.
+CallObserver = Callable[[str, str, str, float, BaseException | None], None]
+CALL_OBSERVERS: list[CallObserver] = []
 
 
 class Transport(Protocol):
@@ -182,8 +187,15 @@ class OdooGateway:
                 started = time.perf_counter()
                 self.stats.round_trips += 1
                 self.stats.calls.append((model, method))
+                error: BaseException | None = None
                 try:
                     return self.transport.execute_kw(model, method, args, kwargs)
+                except BaseException as exc:
+                    error = exc
+                    raise
                 finally:
-                    self.stats.seconds += time.perf_counter() - started
+                    elapsed = time.perf_counter() - started
+                    self.stats.seconds += elapsed
+                    for observe in CALL_OBSERVERS:
+                        observe(self.connection, model, method, elapsed, error)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover

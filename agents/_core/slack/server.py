@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -18,6 +19,7 @@ from slack_sdk.signature import Clock
 
 from agents._core import messages as m
 from agents._core.engine import Engine
+from agents._core.metrics import CONTENT_TYPE, Metrics
 from agents._core.slack.app import AckFirst, SlackEdge, web_client
 from agents._core.slack.outbox import OutboxWorker
 from state import Proposal
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -36,14 +39,19 @@ class Routes:
     """The ASGI app: /healthz here, everything else to Bolt's ASGI handler (which verifies and dispatches)."""
 
     def __init__(self, bolt: SlackRequestHandler | None, health: Callable[[], dict[str, Any]],
-                 gate: AckFirst | None = None) -> None:
+                 gate: AckFirst | None = None, metrics: Metrics | None = None) -> None:
         self.bolt = bolt
         self.health = health
         self.gate = gate or AckFirst()
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
             await _respond(send, 200, json.dumps(self.health()).encode(), "application/json")
+        elif (scope["type"] == "http" and scope["path"] == METRICS_PATH and scope["method"] in ("GET", "HEAD")
+              and self.metrics is not None):
+            body = await asyncio.to_thread(self.metrics.render)  # reads state: off the event loop, so acks stay fast
+            await _respond(send, 200, body, CONTENT_TYPE)
         elif scope["type"] == "http" and self.bolt is not None:
             self.gate.request_started()
             try:
@@ -105,13 +113,34 @@ def start(engine: Engine, *, host: str = "0.0.0.0", port: int = 3000, per_channe
     socket_mode = SocketModeHandler(edge.app, app_token) if app_token else None
     bolt = None if socket_mode else SlackRequestHandler(edge.app, path=EVENTS_PATH)
     mode = "socket" if socket_mode else "http"
-    routes = Routes(bolt, lambda: health(engine, mode), edge.gate)
+    routes = Routes(bolt, lambda: health(engine, mode), edge.gate, Metrics(services))
     server, thread, url = _serve(routes, host, port)
     if socket_mode is not None:
         socket_mode.connect()
     outbox.start(every=settings.housekeeping_seconds)
     log.info("Slack %s: %s", "Socket Mode" if socket_mode else f"events at {url}{EVENTS_PATH}", f"health at {url}{HEALTH_PATH}")
     return SlackService(edge, outbox, url, mode, server, thread, socket_mode)
+
+
+@dataclass
+class OpsService:
+    """Without Slack: GET /healthz and GET /metrics only."""
+
+    url: str
+    _server: uvicorn.Server
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=30)
+
+
+def start_ops(engine: Engine, *, host: str = "0.0.0.0", port: int = 3000) -> OpsService:  # noqa: S104
+    """Serve /healthz and /metrics when Slack is not configured (the console delivers the outbox then)."""
+    routes = Routes(None, lambda: health(engine, "off"), metrics=Metrics(engine.services))
+    server, thread, url = _serve(routes, host, port)
+    log.info("health at %s%s, metrics at %s%s", url, HEALTH_PATH, url, METRICS_PATH)
+    return OpsService(url, server, thread)
 
 
 def health(engine: Engine, mode: str) -> dict[str, Any]:
@@ -130,7 +159,9 @@ def _serve(app: Routes, host: str, port: int) -> tuple[uvicorn.Server, threading
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    # log_config=None: uvicorn's loggers go through the root handler (JSON lines under `run`), not a format of their own.
+    config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False, timeout_graceful_shutdown=5,
+                            log_config=None)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="slack-http", daemon=True)
     thread.start()
