@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from agents._core import messages as m
+
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -114,3 +116,14 @@ def _flow(value: object) -> str:
     if isinstance(value, str) and _BARE.fullmatch(value):
         return value
     return quote(value)
+
+
+def each_once(values: list[str]) -> list[str]:
+    """A list validator: every repeated entry is a problem at its own index (days, fields, share, ...)."""
+    problems = Problems()
+    for i, value in enumerate(values):
+        if value in values[:i]:
+            problems.add(m.POLICY_REPEATED, at=(i,), value=quote(value))
+    problems.raise_any()
+    return values
+

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from agents._core import messages as m
 from agents._core.durations import Duration, format_duration
-from agents._core.policy_errors import Problems, invalid, quote
+from agents._core.policy_errors import Problems, each_once, invalid, quote
 from agents._core.policy_types import (
     CronExpression, FieldName, OdooLogin, PolicyDate, SlackChannel, SlackGroupId, SlackUserId, Timezone, XmlId,
 )  # fmt: skip
@@ -82,12 +82,7 @@ class BusinessHours(Strict):
     @field_validator("days")
     @classmethod
     def _each_day_once(cls, days: list[str]) -> list[str]:
-        problems = Problems()
-        for i, day in enumerate(days):
-            if day in days[:i]:
-                problems.add(m.POLICY_REPEATED, at=(i,), value=quote(day))
-        problems.raise_any()
-        return days
+        return each_once(days)
 
     @property
     def start(self) -> time:
@@ -180,12 +175,7 @@ class Privacy(Strict):
     @field_validator("share")
     @classmethod
     def _each_field_once(cls, share: list[str]) -> list[str]:
-        problems = Problems()
-        for i, name in enumerate(share):
-            if name in share[:i]:
-                problems.add(m.POLICY_REPEATED, at=(i,), value=quote(name))
-        problems.raise_any()
-        return share
+        return each_once(share)
 
     @model_validator(mode="after")
     def _pseudonyms_are_shared(self) -> Privacy:

@@ -11,7 +11,7 @@ from agents._core import messages as m
 from agents._core.policy import (
     AgentPolicy, Duration, FieldName, ModelName, OdooDomain, RuleBase, union_tags, yaml_example,
 )  # fmt: skip
-from agents._core.policy_errors import Problems, invalid, quote
+from agents._core.policy_errors import each_once, invalid, quote
 
 _AGE_SOURCE = re.compile(r"state_change|create_date|write_date|field:[a-z_][a-z0-9_]*")
 
@@ -36,12 +36,7 @@ class StalledRule(RuleBase):
     @field_validator("fields")
     @classmethod
     def _each_field_once(cls, fields: list[str]) -> list[str]:
-        problems = Problems()
-        for i, name in enumerate(fields):
-            if name in fields[:i]:
-                problems.add(m.POLICY_REPEATED, at=(i,), value=quote(name))
-        problems.raise_any()
-        return fields
+        return each_once(fields)
 
     def age_field(self) -> str:
         """The field the age is measured from (for state_change, the state field's tracking)."""

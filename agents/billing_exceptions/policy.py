@@ -7,9 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from agents._core import messages as m
 from agents._core.policy import AgentPolicy, Duration, FieldName, OdooDomain, RuleBase, union_tags, yaml_example
-from agents._core.policy_errors import Problems, quote
+from agents._core.policy_errors import each_once
 from agents._core.policy_sections import Strict
 
 MoveType = Literal["out_invoice", "out_refund", "in_invoice", "in_refund", "out_receipt", "in_receipt", "entry"]
@@ -21,14 +20,6 @@ UNPAID: list[PaymentState] = ["not_paid", "partial"]
 SHOWN = ["name", "partner_id", "move_type", "amount_total", "amount_residual", "currency_id", "invoice_date",
          "invoice_date_due", "invoice_user_id", "state"]  # fmt: skip
 
-
-def _each_once(values: list[str]) -> list[str]:
-    problems = Problems()
-    for i, value in enumerate(values):
-        if value in values[:i]:
-            problems.add(m.POLICY_REPEATED, at=(i,), value=quote(value))
-    problems.raise_any()
-    return values
 
 
 class MoveRule(RuleBase):
@@ -43,7 +34,7 @@ class MoveRule(RuleBase):
     @field_validator("fields", "move_types", "payment_states", "states", "billed_over", "compare", check_fields=False)
     @classmethod
     def _listed_once(cls, values: list[str] | None) -> list[str] | None:
-        return values if values is None else _each_once(values)
+        return values if values is None else each_once(values)
 
     def fields_read(self) -> set[str]:
         return super().fields_read() | set(self.fields)

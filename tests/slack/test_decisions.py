@@ -24,7 +24,6 @@ from tests.slack.conftest import (
     click,
     marked_writes,
     view_submission,
-    wait_until,
 )
 from tests.slack.fake_slack import FakeSlack
 

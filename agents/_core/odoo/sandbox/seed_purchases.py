@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import mail
-from .seed_network import ORDERPOINTS, PRODUCTS, Demo
+from .seed_network import PRODUCTS, Demo
 
 _CATALOGUE = {vendor: [code for code, *_, v in PRODUCTS if v == vendor] for *_, vendor in PRODUCTS}
 _COST = {code: cost for code, _, _, _, cost, _ in PRODUCTS}
