@@ -134,20 +134,16 @@ class SlackEdge:
         self._submit(self._open_modal, action["value"], decision, _origin(body), body["trigger_id"])
 
     def _on_reject_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        reason = _input(view, blocks.REASON)
-        if not reason:
-            ack(response_action="errors", errors={blocks.REASON: m.SLACK_REASON_REQUIRED})
+        reason = _reason_or_error(ack, view)
+        if reason is None:
             return
-        ack()
         meta = json.loads(view["private_metadata"])
         self._submit(self._decide, meta["proposal_id"], "reject", _modal_origin(body, meta), reason)
 
     def _on_snooze_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        reason = _input(view, blocks.REASON)
-        if not reason:
-            ack(response_action="errors", errors={blocks.REASON: m.SLACK_REASON_REQUIRED})
+        reason = _reason_or_error(ack, view)
+        if reason is None:
             return
-        ack()
         meta = json.loads(view["private_metadata"])
         days = blocks.SNOOZE_DAYS.get(_selected(view, blocks.DURATION) or "", 1)
         self._submit(self._decide, meta["proposal_id"], "snooze", _modal_origin(body, meta), reason, days)
@@ -315,3 +311,14 @@ def _mentions(text: str) -> str:
     """Slack ids in a refusal become mentions, so the clicker sees who may decide by name."""
     text = _USER_ID.sub(r"<@\1>", blocks.escape(text))
     return _GROUP_ID.sub(r"<!subteam^\1>", text)
+
+
+def _reason_or_error(ack: Ack, view: dict[str, Any]) -> str | None:
+    """A modal's required reason; without one, the modal stays open with the error under the field."""
+    reason = _input(view, blocks.REASON)
+    if not reason:
+        ack(response_action="errors", errors={blocks.REASON: m.SLACK_REASON_REQUIRED})
+        return None
+    ack()
+    return reason
+
