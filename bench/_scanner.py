@@ -27,7 +27,6 @@ from agents._core.odoo.gateway import OdooGateway, Transport  # noqa: E402
 from agents._core.settings import Settings  # noqa: E402
 from runner import build_engine  # noqa: E402
 
-AGENT = "approval_watcher"
 DB, LOGIN, PASSWORD = "sandbox", "admin", "admin"
 
 
@@ -112,9 +111,9 @@ def record_reads(engine: Engine, log: list[Read]) -> list[OdooGateway]:
     return gateways
 
 
-def scan(engine: Engine, result: Result) -> None:
+def scan(engine: Engine, result: Result, agent: str) -> None:
     started = time.perf_counter()
-    report = engine.run_once(AGENT, dry_run=True, keep_findings=False)  # as scheduled runs do: counts only
+    report = engine.run_once(agent, dry_run=True, keep_findings=False)  # as scheduled runs do: counts only
     result.scan_s.append(time.perf_counter() - started)
     result.rss_after_scan_mb.append(rss_mb())
     if not report.ok:
@@ -145,7 +144,7 @@ def summarize_reads(reads: list[Read], result: Result) -> None:
         result.records_by_model[read.model] = result.records_by_model.get(read.model, 0) + read.records
 
 
-def run(url: str, items: int, now: datetime, *, repeat: int, workdir: Path, profiling: bool = False) -> Result:
+def run(url: str, agent: str, items: int, now: datetime, *, repeat: int, workdir: Path, profiling: bool = False) -> Result:
     result = Result(items=items)
     engine = build_engine(settings_for(url, workdir), clock=lambda: now, model=None)
     reads: list[Read] = []
@@ -154,26 +153,26 @@ def run(url: str, items: int, now: datetime, *, repeat: int, workdir: Path, prof
     odoo = raw_session(url)  # logged in before timing: the replay is the reads alone
     for round_ in range(repeat):
         del reads[:]
-        scan(engine, result)
+        scan(engine, result, agent)
         result.odoo_s.append(gateways[-1].stats.seconds)
         if round_ == 0:
             summarize_reads(reads, result)
         result.raw_s.append(replay(odoo, reads))
     result.models_checked = result.round_trips - len(reads)
-    result.rules = len(engine.services.policy(AGENT).rules)
+    result.rules = len(engine.services.policy(agent).rules)
     if profiling:
-        profile(engine)
+        profile(engine, agent)
     return result
 
 
-def profile(engine: Engine) -> None:
+def profile(engine: Engine, agent: str) -> None:
     """Where one more scan spends its time, and which lines allocated what the findings keep alive, to stderr."""
     profiler = cProfile.Profile()
-    profiler.runcall(engine.run_once, AGENT, dry_run=True, keep_findings=False)
+    profiler.runcall(engine.run_once, agent, dry_run=True, keep_findings=False)
     stats = pstats.Stats(profiler, stream=sys.stderr)
     stats.sort_stats("cumulative").print_stats(r"agents|state|runner", 25)
     tracemalloc.start()
-    report = engine.run_once(AGENT, dry_run=True)  # held, so the snapshot shows what a scan's findings keep
+    report = engine.run_once(agent, dry_run=True)  # held, so the snapshot shows what a scan's findings keep
     current, peak = tracemalloc.get_traced_memory()
     print(f"tracemalloc: {current / 2**20:.0f} MB held by {report.finding_count:,} findings, peak {peak / 2**20:.0f} MB",
           file=sys.stderr)
@@ -185,6 +184,7 @@ def profile(engine: Engine) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", required=True)
+    parser.add_argument("--agent", default="approval_watcher")
     parser.add_argument("--items", type=int, required=True)
     parser.add_argument("--now", type=datetime.fromisoformat, required=True)
     parser.add_argument("--repeat", type=int, default=1)
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="sentinel-bench-") as tmp:
         try:
-            result = run(args.url, args.items, args.now, repeat=args.repeat, workdir=Path(tmp), profiling=args.profile)
+            result = run(args.url, args.agent, args.items, args.now, repeat=args.repeat, workdir=Path(tmp), profiling=args.profile)
         except Exception as exc:  # noqa: BLE001 - reported in the table, never a traceback mid-benchmark
             result = Result(items=args.items, error=f"{type(exc).__name__}: {exc}")
     print(json.dumps(asdict(result)), flush=True)

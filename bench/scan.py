@@ -1,4 +1,4 @@
-"""Scan benchmark: approval_watcher's dry-run scan of N waiting orders against raw search_read, with peak RSS."""
+"""Scan benchmark: each agent's dry-run scan of N open items against raw search_read of the same reads, with peak RSS."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ NOW = "2026-11-25T15:00:00+00:00"  # a Wednesday 10:00 in New York, inside the p
 RATIO_TARGET = 1.3
 RSS_TARGET_MB = 250.0
 SMALL = 20_000  # up to this many items a round is cheap, so the best of a few rounds evens out noise
+# The sizes the issues set: orders waiting for approval; moves; products, each in three clinics.
+DEFAULT_SIZES = {"approval_watcher": [10_000, 100_000], "billing_exceptions": [50_000], "supply_watcher": [20_000]}
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # progress lines show while a size runs, in order with stderr
     started = time.perf_counter()
-    print(f"Scan benchmark: approval_watcher dry run on the sandbox; every order waits for approval; clock {NOW}")
-    results = [measure(items, args.repeat or rounds_for(items), args.profile) for items in args.sizes]
+    print(f"Scan benchmark: dry runs on a bulk-loaded sandbox in its own process; clock {NOW}")
+    results = [
+        {**measure(agent, items, args.repeat or rounds_for(items), args.profile), "agent": agent}
+        for agent in args.agents
+        for items in (args.sizes or DEFAULT_SIZES[agent])
+    ]
     print_table(results)
     print_details(results)
     print_summary(results, time.perf_counter() - started)
@@ -43,8 +49,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=_sizes, default=_sizes("10000,100000"),
-                        help="comma-separated numbers of waiting orders (default 10000,100000)")
+    parser.add_argument("--agents", type=lambda text: [a for a in text.split(",") if a], default=list(DEFAULT_SIZES),
+                        help=f"comma-separated agents (default {','.join(DEFAULT_SIZES)})")
+    parser.add_argument("--sizes", type=_sizes, default=None,
+                        help="comma-separated numbers of items for every agent chosen (default: "
+                             + "; ".join(f"{a} {','.join(map(str, n))}" for a, n in DEFAULT_SIZES.items()) + ")")
     parser.add_argument("--repeat", type=int, default=None,
                         help=f"rounds of scan + raw replay per size, best kept (default 3 up to {SMALL:,} items, else 1)")
     parser.add_argument("--profile", action="store_true",
@@ -69,21 +78,21 @@ def rounds_for(items: int) -> int:
 
 # -- one size: a sandbox process and a fresh scanner process -------------------------------------------------
 
-def measure(items: int, rounds: int, profile: bool) -> dict[str, Any]:
-    print(f"  {items:,} orders: loading the sandbox, then {rounds} round(s) of scan + raw replay ...", flush=True)
-    sandbox = start_sandbox(items)
+def measure(agent: str, items: int, rounds: int, profile: bool) -> dict[str, Any]:
+    print(f"  {agent}, {items:,} items: loading the sandbox, then {rounds} round(s) of scan + raw replay ...", flush=True)
+    sandbox = start_sandbox(agent, items)
     try:
         url = wait_ready(sandbox)
-        return run_scanner(url, items, rounds, profile)
+        return run_scanner(url, agent, items, rounds, profile)
     except RuntimeError as exc:
         return {"items": items, "error": str(exc)}
     finally:
         stop_sandbox(sandbox)
 
 
-def start_sandbox(items: int) -> subprocess.Popen[str]:
+def start_sandbox(agent: str, items: int) -> subprocess.Popen[str]:
     # Its own process: the server's memory and CPU must not count as the scanner's.
-    command = [sys.executable, str(HERE / "_sandbox_proc.py"), "--orders", str(items), "--now", NOW]
+    command = [sys.executable, str(HERE / "_sandbox_proc.py"), "--agent", agent, "--items", str(items), "--now", NOW]
     return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
 
@@ -105,9 +114,9 @@ def stop_sandbox(sandbox: subprocess.Popen[str]) -> None:
         sandbox.wait()
 
 
-def run_scanner(url: str, items: int, rounds: int, profile: bool) -> dict[str, Any]:
+def run_scanner(url: str, agent: str, items: int, rounds: int, profile: bool) -> dict[str, Any]:
     # A fresh process per size, so each peak RSS is that size's own high-water mark.
-    command = [sys.executable, str(HERE / "_scanner.py"), "--url", url, "--items", str(items), "--now", NOW,
+    command = [sys.executable, str(HERE / "_scanner.py"), "--url", url, "--agent", agent, "--items", str(items), "--now", NOW,
                "--repeat", str(rounds)] + (["--profile"] if profile else [])
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
     lines = done.stdout.strip().splitlines()
@@ -131,6 +140,7 @@ def verdicts(r: dict[str, Any]) -> dict[str, Verdict]:
     peak = max(r["rss_after_scan_mb"])
     bound = round_trip_bound(r)
     return {
+        "agent": Verdict(r.get("agent", ""), None),
         "items": Verdict(f"{r['items']:,}", None),
         "findings": Verdict(f"{r['findings']:,}", None),
         "round trips": _check(f"{r['round_trips']}", r["round_trips"] <= bound, f"≤ {bound}"),
@@ -152,7 +162,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
     rows = [verdicts(r) for r in results if not r.get("error")]
     for r in results:
         if r.get("error"):
-            print(f"  {r['items']:,} orders: FAILED: {r['error']}")
+            print(f"  {r.get('agent')}, {r['items']:,} items: FAILED: {r['error']}")
     if not rows:
         return
     headers = list(rows[0])
@@ -171,7 +181,7 @@ def print_details(results: list[dict[str, Any]]) -> None:
         odoo, own = r["odoo_s"][best], r["scan_s"][best] - r["odoo_s"][best]
         by_model = ", ".join(f"{model} {count:,}" for model, count in r["records_by_model"].items())
         print()
-        print(f"  {r['items']:,}: read {by_model}; {r['kept']} kept of {r['findings']:,} findings (per_run cap)")
+        print(f"  {r.get('agent')}, {r['items']:,}: read {by_model}; {r['kept']} kept of {r['findings']:,} findings (per_run cap)")
         print(f"      scan rounds {_seconds(r['scan_s'])}, raw rounds {_seconds(r['raw_s'])}; "
               f"the fastest scan spent {odoo:.2f} s in Odoo calls, {own:.2f} s in Sentinel's own code")
         print(f"      peak RSS {r['rss_baseline_mb']:.0f} MB before the first scan (imports, engine), after each scan "
