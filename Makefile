@@ -22,6 +22,7 @@ bench: $(STAMP)
 	$(PY) bench/scan.py
 	$(PY) bench/slack_ack.py
 	$(PY) bench/stockout_backtest.py
+	$(PY) bench/digest_forecast.py
 
 sandbox: $(STAMP)
 	$(PY) runner.py sandbox --port 8069

@@ -113,7 +113,7 @@ def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="De
 
 @app.command()
 def run(
-    port: Annotated[int, typer.Option(help="Serves GET /healthz and GET /metrics, and POST /slack/events with Slack.")] = 3000,
+    port: Annotated[int, typer.Option(help="Serves GET /healthz, GET /metrics and, with Slack, POST /slack/events.")] = 3000,
     host: Annotated[str, typer.Option(help="The address the HTTP endpoint listens on.")] = "0.0.0.0",  # noqa: S104
 ) -> None:
     """Run the scheduler until SIGTERM or Ctrl-C: every agent on its schedule, expiry and delivery in between."""
@@ -191,7 +191,8 @@ def digest(
     store = _store()
     digests = build(store, policies, now=utc_now(), day=when, channel=channel, odoo_urls=odoo_urls(settings))
     if not digests:
-        _fail(messages.DIGEST_NO_CHANNEL.format(channel=channel, known=", ".join(sorted({p.slack.channel for p in policies.values()}))))
+        known = ", ".join(sorted({p.slack.channel for p in policies.values()}))
+        _fail(messages.DIGEST_NO_CHANNEL.format(channel=channel, known=known))
     for index, made in enumerate(digests):
         typer.echo(("\n" if index else "") + as_text(made, explain=explain))
         if out is not None:
@@ -438,7 +439,8 @@ def _secrets(settings: Settings) -> list[str]:
     """Every configured secret value, for the log redactor."""
     values = [settings.odoo_password, settings.odoo_api_key, settings.slack_bot_token, settings.slack_signing_secret,
               settings.slack_app_token]
-    values += [c.password for c in settings.odoo_connections.values()] + [c.api_key for c in settings.odoo_connections.values()]
+    for connection in settings.odoo_connections.values():
+        values += [connection.password, connection.api_key]
     return [v.get_secret_value() for v in values if v is not None]
 
 

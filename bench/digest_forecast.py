@@ -14,7 +14,7 @@ business days ahead (a forecast "by Friday" looks that far), and compared with t
 MAE in items; skill = 1 - MAE / naive MAE (> 0: better than naive). The damping row "1" is the undamped projection
 "at this week's pace", shown for comparison. A queue that never moved (naive MAE 0) is listed and left out of totals.
 
-Usage: .venv/bin/python bench/digest_forecast.py [--days 56] [--seeds 7,1,2,3] [--agents all] [--keep DIR]
+Usage: .venv/bin/python bench/digest_forecast.py [--days 42] [--seeds 7,1,2,3] [--agents all] [--keep DIR]
        --keep DIR keeps the first seed's state database as DIR/digest-history.db (for `runner.py digest`).
 """
 
@@ -65,7 +65,7 @@ def evaluate(db_path: Path, agents: tuple[str, ...], days: int) -> dict[tuple[st
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--days", type=int, default=56)
+    parser.add_argument("--days", type=int, default=42)
     parser.add_argument("--seeds", default="7,1,2,3")
     parser.add_argument("--agents", default="all", help="comma-separated agent names, or all")
     parser.add_argument("--keep", type=Path, default=None)

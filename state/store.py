@@ -464,7 +464,8 @@ class Store:
 
     def events(self, kind: str, *, proposal_ids: Sequence[str] | None = None, after_seq: int = 0) -> list[AuditEvent]:
         """Audit events of one kind, in chain order: of these proposals, or all of them after `after_seq`."""
-        query = select(AuditEvent).where(AuditEvent.kind == kind, AuditEvent.seq > after_seq).order_by(col(AuditEvent.seq))
+        query = (select(AuditEvent).where(AuditEvent.kind == kind, AuditEvent.seq > after_seq)
+                 .order_by(col(AuditEvent.seq)))
         if proposal_ids is None:
             with self.db.session() as session:
                 return list(session.exec(query))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from agents._core.odoo.gateway import Record
 from agents._core.odoo.values import parse_date, parse_datetime
@@ -48,7 +48,9 @@ def _overdue(ctx: ScanContext, rule: OverdueRule, row: Record, today: date) -> F
     if residual < total:
         measured["paid so far"] = mv.money(total - residual, row)
     step = rule.step_for(timedelta(days=days))
-    ctx.queue(rule.id).add(mv.MOVE, row["id"], _name(row), days * 24.0, stalled=step is not None)
+    fell_due = datetime.combine(due, time.min, ctx.calendar.tz)  # the queue's age counts from the due date's midnight
+    ctx.queue(rule.id).add(mv.MOVE, row["id"], _name(row), (ctx.now - fell_due).total_seconds() / 3600,
+                           stalled=step is not None)
     threshold = rule.ladder[step if step is not None else 0].after
     return mv.finding(
         ctx, rule, row, age=timedelta(days=days), unit=mv.calendar_days, label="overdue after", age_days=days,

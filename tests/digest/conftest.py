@@ -1,4 +1,4 @@
-"""A seeded history for the digest tests: eight weeks of the approval queue through the real engine on the sandbox.
+"""A seeded history for the digest tests: six weeks of the approval queue through the real engine on the sandbox.
 
 Built once per test session (about half a minute): orders and expenses arriving and cleared in Odoo, scans on the
 policy's schedule, people approving, rejecting and snoozing, proposals expiring, one Odoo outage on the last day.
@@ -18,7 +18,7 @@ from agents._core.registry import discover
 from runner import build_engine
 from state import Database, Store
 
-DAYS = 56
+DAYS = 42
 AGENTS = ("approval_watcher",)
 SEED = 7
 ODOO = "http://odoo.example"  # links in the digest; nothing is fetched from it

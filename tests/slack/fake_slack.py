@@ -125,7 +125,7 @@ class FakeSlack:
             if "json" in (request.headers.get("Content-Type") or ""):
                 args.update(json.loads(raw))
             else:
-                args.update(parse_qsl(raw.decode()))
+                args.update(parse_qsl(raw.decode(errors="replace")))  # an upload/ body is binary (a PNG)
         for key in ("blocks", "view", "attachments"):  # form-encoded JSON arrives as text
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])

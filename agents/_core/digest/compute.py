@@ -166,25 +166,27 @@ def compute(store: Store, window: Window, policies: Mapping[str, AgentPolicy], *
     digests, forecasts = [], {}
     for agent in agents:
         policy = policies[agent]
-        mine = [s for s in snapshots if s.agent == agent]
-        url = (odoo_urls or {}).get(policy.odoo)
+        snaps = [s for s in snapshots if s.agent == agent]
+        agent_runs = [r for r in runs if r.agent == agent]
+        recent = [p for p in proposals if p.agent == agent]  # the last NOISE_DAYS
+        created = [p for p in in_window if p.agent == agent]
+        ids = {p.id for p in created}
         business = BusinessDays({_WEEKDAYS.index(d) for d in policy.business_hours.days}, policy.business_hours.holidays)
-        agent_forecasts = _forecasts(mine, tz, business)
+        agent_forecasts = _forecasts(snaps, tz, business)
         forecasts |= {(agent, f.rule_id): f for f in agent_forecasts}
         digests.append(AgentDigest(
             agent=agent,
             mode=policy.mode,
-            runs=_runs([r for r in runs if r.agent == agent]),
-            queues=_queues(mine),
-            findings=_findings([r for r in runs if r.agent == agent]),
-            outcomes=_outcomes([p for p in proposals if p.agent == agent], window),
-            shadow=sum(1 for p in in_window if p.agent == agent and p.status == "shadow"),
-            decision_times=_decision_times([p for p in proposals if p.agent == agent], window),
-            oldest=_oldest(mine, policy, url),
+            runs=_runs(agent_runs),
+            queues=_queues(snaps),
+            findings=_findings(agent_runs),
+            outcomes=_outcomes(recent, window),
+            shadow=sum(1 for p in created if p.status == "shadow"),
+            decision_times=_decision_times(recent, window),
+            oldest=_oldest(snaps, policy, (odoo_urls or {}).get(policy.odoo)),
             forecasts=agent_forecasts,
-            noise=rule_noise([p for p in proposals if p.agent == agent], policy),
-            llm=_llm([p for p in in_window if p.agent == agent], [e.data for e in drafted
-                                                                   if e.proposal_id in {p.id for p in in_window if p.agent == agent}]),
+            noise=rule_noise(recent, policy),
+            llm=_llm(created, [e.data for e in drafted if e.proposal_id in ids]),
         ))
     return ChannelDigest(window, digests, [trends[k] for k in sorted(trends)], forecasts)
 

@@ -83,16 +83,18 @@ def simulate(
     progress: Callable[[str], None] | None = None,
 ) -> SimulatedHistory:
     """Run from the sandbox clock's now until `end`. `outages`: instants at which a scan finds Odoo unreachable."""
-    sim = _Simulation(engine, sandbox, random.Random(seed), tuple(agents), orders, expenses, outages)
+    sim = _Simulation(engine, sandbox, seed, tuple(agents), orders, expenses, outages)
     return sim.run(end, progress)
 
 
 class _Simulation:
-    def __init__(self, engine: Engine, sandbox: Sandbox, rng: random.Random, agents: tuple[str, ...],
+    def __init__(self, engine: Engine, sandbox: Sandbox, seed: int, agents: tuple[str, ...],
                  orders: Sequence[Regime], expenses: Sequence[Regime], outages: Sequence[datetime]) -> None:
         self.engine = engine
         self.sandbox = sandbox
-        self.rng = rng
+        # Two streams: the queues' flow does not change when the people's choices (or the proposals) do.
+        self.rng = random.Random(seed)
+        self.people = random.Random(seed + 1_000_003)
         self.agents = agents
         self.flows = {"purchase.order": orders, "hr.expense": expenses}
         self.outages = sorted(outages)
@@ -214,14 +216,14 @@ class _Simulation:
         decision, reason = self._choose(proposal)
         if decision is None:
             return  # nobody answers: it expires and climbs the ladder
-        delay = timedelta(hours=min(self.rng.lognormvariate(math.log(2.0), 0.8), 7.5))
+        delay = timedelta(hours=min(self.people.lognormvariate(math.log(2.0), 0.8), 7.5))
         when = self.engine.services.calendar(proposal.agent).add(proposal.created_at, delay)
         self._at(when, "decide", (proposal.id, decision, reason))
 
     def _choose(self, proposal: Proposal) -> tuple[str | None, str | None]:
         """This team finds the first reminder on purchase orders too early: under 24 business hours an order is
         "not stuck yet" to them. Everything else is mostly approved; some are rejected, snoozed, or left to expire."""
-        roll = self.rng.random()
+        roll = self.people.random()
         age = float((proposal.evidence.get("numbers") or {}).get("age_business_hours", 1e9))
         if proposal.rule_id == "po_waiting_approval" and proposal.step == 0:
             if age < 24:
@@ -230,7 +232,7 @@ class _Simulation:
         if roll < 0.55:
             return "approve", None
         if roll < 0.67:
-            return "reject", self.rng.choice(REASONS)
+            return "reject", self.people.choice(REASONS)
         if roll < 0.75:
             return "snooze", SNOOZE_REASON
         return None, None
