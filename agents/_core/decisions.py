@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Literal
 
 from agents._core import messages
@@ -135,3 +135,19 @@ def sweep_expired(engine: Engine) -> list[Outcome]:
         if outcome.ok:  # only the CAS winner escalates: a click racing the sweep cannot give two next tiers
             engine.escalate(proposal)
     return outcomes
+
+
+def recover_stuck(engine: Engine, *, older_than: timedelta = timedelta(minutes=10)) -> list[str]:
+    """Finish approved actions whose process died mid-way (status approved or executing, untouched for a while):
+    their thread re-runs from its last checkpoint, and the executor's marker check keeps a write from happening twice.
+    While paused nothing is recovered: `resume` lets those actions go ahead."""
+    services = engine.services
+    if services.paused():
+        return []
+    cutoff = datetime.now(timezone.utc) - older_than  # updated_at is the store's wall-clock time, to the microsecond
+    stuck = [p for status in ("approved", "executing") for p in services.store.list_proposals(status=status)
+             if p.updated_at <= cutoff]
+    for proposal in stuck:
+        engine.recover(proposal.id)
+    return [p.id for p in stuck]
+

@@ -14,7 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from agents._core import messages
-from agents._core.decisions import sweep_expired
+from agents._core.decisions import recover_stuck, sweep_expired
 from agents._core.policy import AgentPolicy, PolicyError
 from agents._core.engine import Engine
 from agents._core.services import REPLICA
@@ -140,6 +140,7 @@ def housekeeping_job(engine: Engine, deliver: Callable[[], int]) -> Callable[[],
                 if engine.services.policies.changed(agent):
                     reload_policy(engine, agent)
             sweep_expired(engine)
+            recover_stuck(engine)
             deliver()
         except Exception:  # noqa: BLE001 - retried at the next tick
             log.exception("housekeeping failed")
