@@ -170,15 +170,8 @@ class Store:
             return list(session.exec(query))
 
     def open_proposal_for(self, dedup_key: str) -> Proposal | None:
-        return self._newest_for(dedup_key, OPEN_STATUSES)
-
-    def last_proposal_for(self, dedup_key: str) -> Proposal | None:
-        return self._newest_for(dedup_key, None)
-
-    def _newest_for(self, dedup_key: str, statuses: tuple[str, ...] | None) -> Proposal | None:
-        query = select(Proposal).where(Proposal.dedup_key == dedup_key)
-        if statuses is not None:
-            query = query.where(col(Proposal.status).in_(statuses))
+        """The newest open proposal of an item (triage asks last_proposals_for, in batches)."""
+        query = select(Proposal).where(Proposal.dedup_key == dedup_key, col(Proposal.status).in_(OPEN_STATUSES))
         query = query.order_by(col(Proposal.created_at).desc(), col(Proposal.id).desc()).limit(1)
         with self.db.session() as session:
             return session.exec(query).first()

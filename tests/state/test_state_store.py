@@ -158,8 +158,7 @@ def test_queries_by_status_agent_dedup_and_time(store: Store) -> None:
     assert open_one is not None and open_one.id == second.id
     assert store.transition(second.id, "pending", "superseded")
     assert store.open_proposal_for(first.dedup_key) is None
-    last = store.last_proposal_for(first.dedup_key)
-    assert last is not None and last.id == second.id
+    assert store.last_proposals_for([first.dedup_key])[first.dedup_key].id == second.id
 
     assert store.count_proposals_since("approval_watcher", T0) == 2
     assert store.count_proposals_since("approval_watcher", T0 + timedelta(seconds=30)) == 1
