@@ -93,24 +93,31 @@ class Engine:
             state = self.scan_graph.invoke({"agent": agent, "dry_run": dry_run, "run_id": run_id, "now": now,
                                             "keep_findings": keep_findings})
         except (OdooError, PolicyUnavailable) as exc:
-            error = str(exc)
-            log.error("run of %s failed: %s", agent, error)
-            if run_id is not None:
-                store.finish_run(run_id, status="failed", error=error, at=self.services.clock())
-                self.services.audit.append("run.failed", actor=f"agent:{agent}", data={"run": run_id, "error": error})
-            return RunReport(agent, ok=False, error=error)
+            return self._failed(agent, run_id, str(exc))
         ctx = state["ctx"]
+        nothing_ran = ctx.failed_everywhere()  # each rule failed on its own: together, the run did not happen
+        if nothing_ran:
+            return self._failed(agent, run_id, str(OdooError(ctx.policy.odoo, nothing_ran)), disabled=ctx.disabled)
         report = RunReport(
             agent, ok=True, findings=list(state.get("findings") or []), found=state.get("found", {}), kept=state["kept"],
             dropped=state.get("dropped", {}), proposal_ids=state.get("proposal_ids", []), skipped=ctx.skipped,
             skipped_count=ctx.skipped_count, disabled=ctx.disabled, round_trips=ctx.gateway.stats.round_trips,
         )
-        if run_id is not None:
-            store.finish_run(run_id, status="ok", findings=report.finding_count, proposals=len(report.proposal_ids),
-                             round_trips=report.round_trips, found=report.found, at=self.services.clock())
+        if run_id is not None:  # the rules that could not run are recorded on the run row, which stays ok
+            disabled = "; ".join(f"rule {rule}: {why}" for rule, why in report.disabled.items()) or None
+            store.finish_run(run_id, status="ok", error=disabled, findings=report.finding_count,
+                             proposals=len(report.proposal_ids), round_trips=report.round_trips, found=report.found,
+                             at=self.services.clock())
         log.info("scan of %s: %d findings, %d proposals, %d Odoo round trips", agent, report.finding_count,
                  len(report.proposal_ids), report.round_trips)
         return report
+
+    def _failed(self, agent: str, run_id: int | None, error: str, *, disabled: dict[str, str] | None = None) -> RunReport:
+        log.error("run of %s failed: %s", agent, error)
+        if run_id is not None:
+            self.services.store.finish_run(run_id, status="failed", error=error, at=self.services.clock())
+            self.services.audit.append("run.failed", actor=f"agent:{agent}", data={"run": run_id, "error": error})
+        return RunReport(agent, ok=False, error=error, disabled=dict(disabled or {}))
 
     def escalate(self, expired: Proposal) -> list[str]:
         """After an unanswered proposal expires, propose the next ladder step to that step's approvers.

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from agents._core.business_hours import BusinessCalendar
+from agents._core.odoo.errors import OdooAuthError, OdooError, OdooProtocolError, OdooUnavailable
 from agents._core.odoo.gateway import OdooGateway
 from agents._core.policy import AgentPolicy, RuleBase
 from agents._core.queue_stats import QueueStats
 
 
 SKIP_LINES = 1000
+# Errors that concern the connection, not one rule: every rule would meet them, so the run fails (and is retried).
+CONNECTION_ERRORS = (OdooUnavailable, OdooAuthError, OdooProtocolError)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,31 @@ class ScanContext:
 
     def wants(self, rule_id: str) -> bool:
         return rule_id not in self.disabled and (self.only is None or self.only.rule_id == rule_id)
+
+    def rules(self) -> list[RuleBase]:
+        """The policy's rules this scan runs: not disabled, and the one asked for when scoped to a record."""
+        return [rule for rule in self.policy.rules if self.wants(rule.id)]
+
+    def isolated(self, rule: RuleBase, run: Callable[[], Iterable[Finding]]) -> Iterator[Finding]:
+        """The rule's findings; if Odoo refuses one of its reads (a missing model or field, an access or validation
+        error), that rule is disabled for this scan with Odoo's words and the other rules run on. A streaming rule may
+        have yielded some findings before it failed: each was complete, so they stand.
+
+        A scan scoped to one record (re-verification before acting, escalation) re-raises instead: there a failed
+        read must not pass for "no longer matches"."""
+        try:
+            yield from run()
+        except OdooError as exc:
+            if isinstance(exc, CONNECTION_ERRORS) or self.only is not None:
+                raise
+            self.disabled[rule.id] = exc.message
+            log.warning("rule %s could not run, the other rules go on: %s", rule.id, exc.message)
+
+    def failed_everywhere(self) -> str | None:
+        """When no rule of a full scan could run: why, rule by rule (the run then fails); else None."""
+        if self.only is not None or not self.disabled or len(self.disabled) < len(self.policy.rules):
+            return None
+        return "; ".join(f"rule {rule}: {why}" for rule, why in self.disabled.items())
 
     def queue(self, rule_id: str, *, enters_after_hours: float = 0.0) -> QueueStats:
         """Where a rule reports every record of its queue (stalled or not): the scan keeps a trend snapshot of it."""

@@ -19,9 +19,8 @@ RULES: dict[str, Callable[[ScanContext, object], Iterable[Finding]]] = {
 
 def detect(ctx: ScanContext) -> Iterator[Finding]:
     """Findings rule by rule, as a stream (the engine triages them in chunks)."""
-    for rule in ctx.policy.rules:
-        if ctx.wants(rule.id):
-            yield from RULES[rule.type](ctx, rule)
+    for rule in ctx.rules():
+        yield from ctx.isolated(rule, lambda rule=rule: RULES[rule.type](ctx, rule))
 
 
 def models(rule) -> set[str]:  # noqa: ANN001 - any of the policy's rule types

@@ -32,9 +32,8 @@ _MODELS: dict[str, set[str]] = {
 
 def detect(ctx: ScanContext) -> list[Finding]:
     findings: list[Finding] = []
-    for rule in ctx.policy.rules:
-        if ctx.wants(rule.id):
-            findings.extend(RULES[rule.type](ctx, rule))
+    for rule in ctx.rules():
+        findings.extend(ctx.isolated(rule, lambda rule=rule: RULES[rule.type](ctx, rule)))
     # Patients are people: the record a finding carries is pseudonymized here already, before anything can leave.
     return pseudonymize(ctx.gateway, ctx.policy.privacy, findings)
 

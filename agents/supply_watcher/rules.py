@@ -27,9 +27,8 @@ MODELS: dict[str, set[str]] = {
 def detect(ctx: ScanContext) -> list[Finding]:
     supply = Supply(ctx)
     findings: list[Finding] = []
-    for rule in ctx.policy.rules:
-        if ctx.wants(rule.id):
-            findings.extend(RULES[rule.type](ctx, rule, supply))
+    for rule in ctx.rules():
+        findings.extend(ctx.isolated(rule, lambda rule=rule: RULES[rule.type](ctx, rule, supply)))
     return findings
 
 
