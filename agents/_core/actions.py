@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from agents._core import assignees
 from agents._core.odoo.errors import OdooUnavailable, OdooValidationError
 from agents._core.odoo.gateway import OdooGateway
 from agents._core.odoo.review import review_flag
@@ -150,7 +151,7 @@ def _update_reorder_min(gateway: OdooGateway, order: ActionOrder, today: date) -
         return ActionResult(False, f"minimum already raised (message {existing})", {"mail.message": existing})
     new_min, factor = float(order.args["new_min"]), float(order.args.get("max_factor", 1.0))
     current = float(rule["product_min_qty"] or 0)
-    users = [resolve_user(gateway, order, ref) for ref in order.args.get("notify", [])]  # all found before any write
+    users = resolve_people(gateway, order, list(order.args.get("notify", [])))  # all found before any write
     if new_min > current:
         if new_min > factor * current:
             raise OdooValidationError(
@@ -214,22 +215,23 @@ def _new_activity(gateway: OdooGateway, order: ActionOrder, user_id: int, deadli
 
 
 def resolve_user(gateway: OdooGateway, order: ActionOrder, assign_to: str) -> int:
-    """subject | login:<login> | field:<res.users field of the record> -> a res.users id."""
-    if assign_to == "subject":
-        if order.subject_user_id is None:
-            raise OdooValidationError(gateway.connection, f"{order.model} #{order.res_id} has no responsible user to assign")
-        return order.subject_user_id
-    kind, _, value = assign_to.partition(":")
-    if kind == "login":
-        users = gateway.search_read("res.users", [("login", "=", value)], ["id"], limit=1)
-        if not users:
-            raise OdooValidationError(gateway.connection, f"no Odoo user with login '{value}'")
-        return int(users[0]["id"])
-    rows = gateway.read(order.model, [order.res_id], [value])
-    user_id = m2o_id(rows[0].get(value)) if rows else None
-    if user_id is None:
-        raise OdooValidationError(gateway.connection, f"{order.model} #{order.res_id} has no user in '{value}'")
-    return user_id
+    """subject | login:<login> | group:<XML id> | field:<res.users field of the record> -> one active res.users id."""
+    return _resolve(gateway, order, [assign_to], everyone=False)[0]
+
+
+def resolve_people(gateway: OdooGateway, order: ActionOrder, refs: list[str]) -> list[int]:
+    """`notify`: each login's user and every active member of each group, once each, in order."""
+    return list(dict.fromkeys(_resolve(gateway, order, refs, everyone=True)))
+
+
+def _resolve(gateway: OdooGateway, order: ActionOrder, refs: list[str], *, everyone: bool) -> list[int]:
+    """All references found together, or the first that cannot be, as Odoo's refusal: nothing is written then."""
+    requests = [assignees.Request(ref, order.model, order.res_id, order.subject_user_id, everyone=everyone) for ref in refs]
+    found = assignees.resolve(gateway, requests)
+    missing = next((f for f in found if isinstance(f, assignees.Unresolved)), None)
+    if missing is not None:
+        raise OdooValidationError(gateway.connection, missing.reason)
+    return [user_id for users in found if isinstance(users, list) for user_id in users]
 
 
 def _marked_message(gateway: OdooGateway, order: ActionOrder) -> int | None:

@@ -20,11 +20,13 @@ def build_scan_graph(services: Services, start_thread: Callable[[str], None]):  
     graph.add_node("collect", partial(s.collect, services))
     graph.add_node("detect", partial(s.detect, services))
     graph.add_node("triage", partial(s.triage, services))
+    graph.add_node("vet", partial(s.vet, services))
     graph.add_node("propose", partial(s.propose, services, start_thread=start_thread))
     graph.add_edge(START, "collect")
     graph.add_edge("collect", "detect")
     graph.add_edge("detect", "triage")
-    graph.add_edge("triage", "propose")
+    graph.add_edge("triage", "vet")
+    graph.add_edge("vet", "propose")
     graph.add_edge("propose", END)
     return graph.compile()  # no checkpointer: a failed scan is simply run again at the next tick
 

@@ -18,7 +18,8 @@ class PolicyMessage(NamedTuple):
 
 
 _DURATION_FIX = "use 48h, 2d, 90m"
-_ASSIGNEE_FIX = "use subject, login:<odoo login> or field:<res.users field of the record>"
+_ASSIGNEE_FIX = ("use subject, login:<odoo login>, group:<XML id of an Odoo group, e.g. account.group_account_manager> "
+                 "or field:<res.users field of the record>")
 
 # The file itself
 POLICY_UNREADABLE = PolicyMessage("cannot read the file: {reason}", "check the path and its permissions")
@@ -96,12 +97,15 @@ POLICY_CRON_WEEKDAY_NUMBER = PolicyMessage(
 POLICY_LADDER_ORDER = PolicyMessage("{value} is not later than the previous step's {before}", "order the steps so each after is later than the one before")
 POLICY_AGE_SOURCE = PolicyMessage("{value} is not an age source", "use state_change, create_date, write_date or field:<date field>")
 POLICY_NOT_ASSIGNEE = PolicyMessage("{value} is not an assignee", _ASSIGNEE_FIX)
-POLICY_ASSIGNEE_UNREAD = PolicyMessage("{value} names a field this rule does not read", "add {field} to the rule's fields, or use subject or login:<odoo login>")
-POLICY_ASSIGNEE_NO_SUBJECT = PolicyMessage("'subject' needs the rule's subject_field, which is not set", "set subject_field, or use login:<odoo login>")
+POLICY_ASSIGNEE_UNREAD = PolicyMessage("{value} names a field this rule does not read", "add {field} to the rule's fields, or use subject, group:<XML id of an Odoo group> or login:<odoo login>")
+POLICY_ASSIGNEE_NO_SUBJECT = PolicyMessage("'subject' needs the rule's subject_field, which is not set", "set subject_field, or use group:<XML id of an Odoo group> or login:<odoo login>")
 POLICY_DEADLINE_BOUNDS = PolicyMessage("max_deadline_days {maximum} is less than deadline_days {days}", "raise max_deadline_days to at least {days}, or lower deadline_days")
 POLICY_STEP_APPROVERS_EMPTY = PolicyMessage("approvers is empty", "name who may decide at this step, or remove approvers to use slack.approvers")
 POLICY_DUPLICATE_RULE = PolicyMessage("rule id {value} is already used by {first}", "give each rule its own id")
-POLICY_NOT_LOGIN_REF = PolicyMessage("{value} is not a login reference", "write login:<odoo login>, e.g. login:grace.finance")
+POLICY_NOT_PERSON_REF = PolicyMessage(
+    "{value} is neither a login nor a group reference",
+    "write login:<odoo login> or group:<XML id of an Odoo group>, e.g. group:purchase.group_purchase_manager",
+)
 POLICY_ACTION_NOT_FOR_RULE = PolicyMessage("{value} cannot run on {target}", "use one of: {choices}")
 POLICY_ONE_STEP_ONLY = PolicyMessage(
     "a {rule_type} rule measures no waiting time, so its ladder has a single step at after: 0h",
@@ -148,6 +152,17 @@ NOT_ALLOWED = "{who} is not allowed to decide this proposal (approvers: {approve
 SHADOW_ONLY = "this proposal was recorded in shadow mode and cannot be decided (set `mode: live` in policies/{agent}.yaml)"
 FOUR_EYES = "{who} is the person this item is about and may not decide its escalation (four-eyes rule)"
 SNOOZE_NEEDS = "a reason and an end are required to snooze"
+
+
+# --- ASSIGNEES: why an action's person cannot be found (run log: the proposal is not offered; or the action's error) ---
+
+ASSIGNEE_NO_LOGIN = "no active Odoo user with login '{login}'"
+ASSIGNEE_NO_GROUP = "no Odoo group with XML id '{group}' on this server"
+ASSIGNEE_EMPTY_GROUP = "Odoo group '{group}' has no active internal user"
+ASSIGNEE_NOBODY = "{model} #{id} has no user in {where}"
+ASSIGNEE_ARCHIVED = "the user in {where} (res.users #{user}) is archived"
+NOT_OFFERED = "not proposed ({action} for rule {rule}): {reason}"
+RECORD_LOCKED = "{model} #{id} is locked in Odoo ({field} is set): unlock it there for {action} to change it"
 
 
 # --- CLI ---

@@ -28,7 +28,10 @@ __all__ = [
 ]  # fmt: skip
 
 
-_ASSIGNEE = re.compile(r"subject|login:\S+|field:[a-z_][a-z0-9_]*")
+_LOGIN = r"login:\S+"
+_GROUP = r"group:[a-z0-9_]+\.[A-Za-z0-9_]+"  # an XML id: <module>.<name>
+_ASSIGNEE = re.compile(rf"subject|{_LOGIN}|{_GROUP}|field:[a-z_][a-z0-9_]*")
+_PERSON = re.compile(rf"{_LOGIN}|{_GROUP}")
 
 
 def _assignee(value: str) -> str:
@@ -37,7 +40,8 @@ def _assignee(value: str) -> str:
     return value
 
 
-# Who an action is for: `subject` (the rule's subject_field) | `login:<odoo login>` | `field:<res.users field>`.
+# Who an action is for: `subject` (the rule's subject_field) | `login:<odoo login>` | `group:<XML id of an Odoo group>`
+# (one active user of it, see agents/_core/assignees.py) | `field:<res.users field of the record>`.
 AssignTo = Annotated[str, AfterValidator(_assignee)]
 
 
@@ -71,7 +75,7 @@ class ScheduleActivitySpec(Strict):
 class ReassignSpec(Strict):
     type: Literal["reassign"] = "reassign"
     field: FieldName = "user_id"
-    assign_to: AssignTo = Field(json_schema_extra=yaml_example("assign_to: login:grace.finance"))
+    assign_to: AssignTo = Field(json_schema_extra=yaml_example("assign_to: group:account.group_account_manager"))
 
 
 class FlagForReviewSpec(Strict):
@@ -80,13 +84,13 @@ class FlagForReviewSpec(Strict):
     type: Literal["flag_for_review"] = "flag_for_review"
 
 
-def _login_ref(value: str) -> str:
-    if not re.fullmatch(r"login:\S+", value):
-        raise invalid(m.POLICY_NOT_LOGIN_REF, value=quote(value))
+def _person_ref(value: str) -> str:
+    if not _PERSON.fullmatch(value):
+        raise invalid(m.POLICY_NOT_PERSON_REF, value=quote(value))
     return value
 
 
-LoginRef = Annotated[str, AfterValidator(_login_ref)]  # `login:<odoo login>`
+PersonRef = Annotated[str, AfterValidator(_person_ref)]  # `login:<odoo login>` | `group:<XML id of an Odoo group>`
 
 
 class CreateRfqSpec(Strict):
@@ -101,7 +105,7 @@ class UpdateReorderMinSpec(Strict):
     type: Literal["update_reorder_min"] = "update_reorder_min"
     max_factor: float = Field(1.5, ge=1.1, le=10)  # the new minimum is at most this times the current one
     # People told with a to-do activity on the product, e.g. procurement and finance.
-    notify: list[LoginRef] = Field([], json_schema_extra=yaml_example("notify: [login:grace.finance]"))
+    notify: list[PersonRef] = Field([], json_schema_extra=yaml_example("notify: [group:purchase.group_purchase_manager]"))
     deadline_days: int = Field(2, ge=1)
 
 

@@ -38,7 +38,8 @@ def test_the_shipped_policy_loads() -> None:
     assert isinstance(outlier, AmountOutlierRule) and outlier.z_threshold == 3.5
     assert po.ladder[1].after == timedelta(hours=40)
     assert po.ladder[1].approvers is not None and po.ladder[1].approvers.odoo_users == ["admin"]
-    assert po.ladder[1].actions[0] == ScheduleActivitySpec(assign_to="login:grace.finance", deadline_days=1, max_deadline_days=3)
+    assert po.ladder[1].actions[0] == ScheduleActivitySpec(
+        assign_to="group:purchase.group_purchase_manager", deadline_days=1, max_deadline_days=3)
     assert expense.ladder[1].actions[0].max_deadline_days == 2
     assert policy.limits.proposal_ttl == timedelta(hours=8)
     hours = policy.business_hours
@@ -113,6 +114,23 @@ def test_type_names() -> None:
 def test_max_deadline_defaults_to_deadline() -> None:
     spec = TypeAdapter(ScheduleActivitySpec).validate_python({"type": "schedule_activity", "deadline_days": 3})
     assert spec.max_deadline_days == 3
+
+
+@pytest.mark.parametrize("assign_to", ["subject", "login:grace.finance", "group:account.group_account_manager",
+                                       "group:hr_expense.group_hr_expense_manager", "field:user_id"])
+def test_assignees_a_clinic_can_name(assign_to: str) -> None:
+    spec = ScheduleActivitySpec.model_validate({"assign_to": assign_to})
+    assert spec.assign_to == assign_to
+
+
+@pytest.mark.parametrize("assign_to", ["group:account", "group:", "group:account.group manager", "group:Account.x",
+                                       "group:.group_account_manager", "groups:account.group_account_manager",
+                                       "grace.finance", "field:User"])
+def test_a_malformed_assignee_is_refused_with_every_form_named(assign_to: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        ScheduleActivitySpec.model_validate({"assign_to": assign_to})
+    assert f"'{assign_to}' is not an assignee (use subject, login:<odoo login>, group:<XML id of an Odoo group, e.g. " \
+           "account.group_account_manager> or field:<res.users field of the record>)" in str(caught.value)
 
 
 def test_models_are_readable_outside_the_loader_too() -> None:

@@ -25,7 +25,8 @@ def test_the_shipped_policy_loads_with_every_rule_type() -> None:
     assert policy.critical.categories == ["Critical"] and policy.critical.tags == ["Crash cart"]
     drift = next(rule for rule in policy.rules if rule.type == "lead_time_drift")
     action = drift.ladder[0].actions[0]
-    assert (action.type, action.max_factor, action.notify) == ("update_reorder_min", 1.5, ["login:pat.procurement", "login:grace.finance"])
+    assert (action.type, action.max_factor, action.notify) == (
+        "update_reorder_min", 1.5, ["group:purchase.group_purchase_manager", "group:account.group_account_manager"])
     assert next(rule for rule in policy.rules if rule.type == "stockout_eta").window == timedelta(days=28)
     assert policy.slack.approvers.odoo_groups == ["stock.group_stock_manager", "purchase.group_purchase_manager"]
 
@@ -53,9 +54,12 @@ MISTAKES = [
      "rules[3].min_receipts: 7 is more than last_receipts (5) (lower it to 5 or less, or raise last_receipts)"),
     ("    window: 28d                   # daily use", "    window: 36h                   # daily use",
      "rules[1].window: '36h' is not a whole number of days (use days, e.g. 28d)"),
-    ("notify: [login:pat.procurement, login:grace.finance]", "notify: [pat.procurement]",
-     "rules[3].ladder[0].actions[0].notify[0]: 'pat.procurement' is not a login reference "
-     "(write login:<odoo login>, e.g. login:grace.finance)"),
+    ("notify: [group:purchase.group_purchase_manager, group:account.group_account_manager]", "notify: [pat.procurement]",
+     "rules[3].ladder[0].actions[0].notify[0]: 'pat.procurement' is neither a login nor a group reference "
+     "(write login:<odoo login> or group:<XML id of an Odoo group>, e.g. group:purchase.group_purchase_manager)"),
+    ("notify: [group:purchase.group_purchase_manager, group:account.group_account_manager]", "notify: [group:managers]",
+     "rules[3].ladder[0].actions[0].notify[0]: 'group:managers' is neither a login nor a group reference "
+     "(write login:<odoo login> or group:<XML id of an Odoo group>, e.g. group:purchase.group_purchase_manager)"),
     ("            max_factor: 1.5\n", "            max_factor: 0.8\n",
      "rules[3].ladder[0].actions[0].max_factor: 0.8 is too small (use 1.1 or more)"),
     ("    consumption_to: [customer, production]", "    consumption_to: [customer, scrap]",

@@ -1,4 +1,4 @@
-"""Scan graph nodes: collect -> detect -> triage -> propose."""
+"""Scan graph nodes: collect -> detect -> triage -> vet -> propose."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from agents._core.drafting import DraftInput, template_draft
+from agents._core.feasibility import unrunnable
 from agents._core.nodes.scan_state import ScanState
 from agents._core.odoo.errors import OdooModuleMissing
 from agents._core.privacy import pseudonymize, shared_evidence, shared_label, shared_view
@@ -20,6 +21,7 @@ from state import Proposal
 
 OPEN_STATUSES = ("pending", "approved", "executing")
 TRIAGE_CHUNK = 5000
+NOT_RUNNABLE = "its action could not run (see skipped)"
 
 
 def collect(services: Services, state: ScanState) -> ScanState:
@@ -105,6 +107,19 @@ def _drop_reason(last: Proposal | None, finding: Finding, now: datetime, cooldow
     if last.step >= finding.step and decided + cooldown > now:
         return "cooling down"
     return None
+
+
+def vet(services: Services, state: ScanState) -> ScanState:
+    """Offer only what can run: a kept finding whose action names nobody Odoo has (a login gone, a group empty, a
+    field empty, a user archived) or would change a locked record is passed over, with the reason in the run log."""
+    ctx, kept = state["ctx"], state["kept"]
+    blocked = unrunnable(ctx.gateway, ctx.policy, kept) if kept else {}
+    if not blocked:
+        return {}
+    for index, reason in blocked.items():
+        ctx.skip(kept[index].model, kept[index].res_id, reason)
+    dropped = {**state.get("dropped", {}), NOT_RUNNABLE: len(blocked)}
+    return {"kept": [f for index, f in enumerate(kept) if index not in blocked], "dropped": dropped}
 
 
 def propose(services: Services, state: ScanState, start_thread) -> ScanState:  # noqa: ANN001 - callable(proposal_id)
