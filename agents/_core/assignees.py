@@ -32,6 +32,7 @@ class Request:
     subject_user_id: int | None = None
     record: Mapping[str, Any] | None = None  # the record's fields as a scan read them; None: read them from Odoo
     everyone: bool = False  # group: every active internal member (notify), not one (assign)
+    subject_field: str | None = None  # the rule's subject_field, named when `subject` finds nobody
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ def resolve(gateway: OdooGateway, requests: Sequence[Request]) -> list[list[int]
 
 
 def _where(request: Request) -> str:
-    return "its subject" if request.ref == "subject" else f"'{request.ref[6:]}'"
+    if request.ref != "subject":
+        return f"'{request.ref[6:]}'"
+    return f"'{request.subject_field}' (the rule's subject_field)" if request.subject_field else "its subject"
 
 
 def _candidate(request: Request, records: Mapping[tuple[str, int], Mapping[str, Any]]) -> int | Unresolved:

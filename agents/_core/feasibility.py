@@ -8,7 +8,7 @@ from typing import Any
 from agents._core import messages as m
 from agents._core.assignees import Request, Unresolved, resolve
 from agents._core.odoo.gateway import OdooGateway
-from agents._core.policy import AgentPolicy
+from agents._core.policy import AgentPolicy, RuleBase
 from agents._core.watcher import Finding
 
 # Records that Odoo shows read-only, by model: (field, value). An action that writes to such a record itself is not
@@ -31,7 +31,8 @@ def unrunnable(gateway: OdooGateway, policy: AgentPolicy, findings: Sequence[Fin
         for ref, everyone in _people(action):
             field = ref[6:] if ref.startswith("field:") else None
             record = finding.record if field is None or field in finding.record else None  # else read it from Odoo
-            requests.append(Request(ref, finding.model, finding.res_id, finding.subject_user_id, record, everyone))
+            requests.append(Request(ref, finding.model, finding.res_id, finding.subject_user_id, record, everyone,
+                                    _rule(policy, finding).subject_field))
             owners.append(index)
     for index, found in zip(owners, resolve(gateway, requests)):
         if isinstance(found, Unresolved):
@@ -42,9 +43,12 @@ def unrunnable(gateway: OdooGateway, policy: AgentPolicy, findings: Sequence[Fin
             for index, reason in sorted(why.items())}
 
 
+def _rule(policy: AgentPolicy, finding: Finding) -> RuleBase:
+    return next(rule for rule in policy.rules if rule.id == finding.rule_id)
+
+
 def _first_action(policy: AgentPolicy, finding: Finding) -> Any:  # noqa: ANN401 - one of the policy's action specs
-    rule = next(rule for rule in policy.rules if rule.id == finding.rule_id)
-    return rule.ladder[finding.step].actions[0]
+    return _rule(policy, finding).ladder[finding.step].actions[0]
 
 
 def _people(action: Any) -> list[tuple[str, bool]]:  # noqa: ANN401

@@ -160,7 +160,7 @@ ASSIGNEE_NO_LOGIN = "no active Odoo user with login '{login}'"
 ASSIGNEE_NO_GROUP = "no Odoo group with XML id '{group}' on this server"
 ASSIGNEE_EMPTY_GROUP = "Odoo group '{group}' has no active internal user"
 ASSIGNEE_NOBODY = "{model} #{id} has no user in {where}"
-ASSIGNEE_ARCHIVED = "the user in {where} (res.users #{user}) is archived"
+ASSIGNEE_ARCHIVED = "res.users #{user} in {where} is archived"
 NOT_OFFERED = "not proposed ({action} for rule {rule}): {reason}"
 RECORD_LOCKED = "{model} #{id} is locked in Odoo ({field} is set): unlock it there for {action} to change it"
 

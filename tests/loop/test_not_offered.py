@@ -54,9 +54,9 @@ def user_id(sandbox: Sandbox, login: str) -> int:
          "no active Odoo user with login 'nina.buyer'"),
         ("{type: schedule_activity, assign_to: 'group:purchase.group_nope'}", None,
          "no Odoo group with XML id 'purchase.group_nope' on this server"),
-        ("{type: schedule_activity, assign_to: subject}", "nina.buyer", "the user in its subject (res.users #3) is archived"),
+        ("{type: schedule_activity, assign_to: subject}", "nina.buyer", "res.users #3 in 'user_id' (the rule's subject_field) is archived"),
         ("{type: schedule_activity, assign_to: 'field:user_id'}", "nina.buyer",
-         "the user in 'user_id' (res.users #3) is archived"),
+         "res.users #3 in 'user_id' is archived"),
         ("{type: update_reorder_min, notify: ['login:admin', 'login:nobody.here']}", None,
          "no active Odoo user with login 'nobody.here'"),
     ],
@@ -76,6 +76,15 @@ def test_an_action_whose_person_cannot_be_found_is_not_offered_and_the_run_log_s
     assert proposed(engine) == SECOND
     assert report.dropped["its action could not run (see skipped)"] == len(FIRST)
     assert any(p.rule_id != RULE for p in engine.services.store.list_proposals()), "the other rules still propose"
+
+
+def test_a_record_with_nobody_in_its_subject_field_is_named(sandbox: Sandbox, tmp_path: Path) -> None:
+    engine = engine_for(sandbox, tmp_path, "{type: schedule_activity, assign_to: subject}")
+    sandbox.env("purchase.order").write([22], {"user_id": False})
+    report = engine.run_once("approval_watcher")
+    assert f"purchase.order#22: not proposed (schedule_activity for rule {RULE}): purchase.order #22 has no user in "\
+           "'user_id' (the rule's subject_field)" in report.skipped
+    assert proposed(engine) == FIRST - {22} | SECOND
 
 
 def test_an_empty_group_is_named(sandbox: Sandbox, tmp_path: Path) -> None:
