@@ -78,19 +78,24 @@ def _engine() -> Engine:
         _fail(str(exc))
 
 
-def _fail(message: str) -> None:
+# Exit codes: 1 = refused, failed or broken; 2 = usage (an unknown agent or proposal; click's own usage errors too).
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _fail(message: str, code: int = EXIT_FAILED) -> None:
     typer.echo(message, err=True)
-    raise typer.Exit(1)
+    raise typer.Exit(code)
 
 
 # -- commands ----------------------------------------------------------------------------------------------
 
-@app.command()
+@app.command(epilog=messages.EXIT_CODES_SCAN)
 def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="Detect and triage only.")] = False) -> None:
     """Scan one agent's queue now and print what it found and proposed."""
     engine = _engine()
     if agent not in engine.services.agents:
-        _fail(messages.UNKNOWN_AGENT.format(agent=agent, known=", ".join(engine.services.agents)))
+        _fail(messages.UNKNOWN_AGENT.format(agent=agent, known=", ".join(engine.services.agents)), EXIT_USAGE)
     report = engine.run_once(agent, dry_run=dry_run, keep_findings=False)
     if not report.ok:
         _fail(f"{agent}: run failed: {report.error}")
@@ -234,7 +239,7 @@ def policy_check(paths: Annotated[Optional[list[Path]], typer.Argument(help="Pol
     raise typer.Exit(1 if failed else 0)
 
 
-@policy_app.command("backtest")
+@policy_app.command("backtest", epilog=messages.EXIT_CODES_SCAN)
 def policy_backtest(
     agent: str,
     days: Annotated[int, typer.Option(min=0, help="How many days of history to replay (0: as `once` would now).")] = 30,
@@ -264,9 +269,11 @@ def policy_backtest(
         except PolicyError as exc:
             _fail(str(exc))
     typer.echo(json.dumps(backtest_json(result), indent=2) if as_json else "\n".join(as_text(result)))
+    if result.failed_ticks:  # a replay with failed scans under-counts: say so, and exit so a script notices
+        _fail(messages.BACKTEST_FAILED.format(failed=len(result.failed_ticks), ticks=result.ticks, first=result.failed_ticks[0]))
 
 
-@policy_app.command("diff")
+@policy_app.command("diff", epilog=messages.EXIT_CODES_SCAN)
 def policy_diff_command(
     agent: str,
     against: Annotated[Path, typer.Option("--against", help="The policy file you are about to put in force.")],
@@ -277,9 +284,12 @@ def policy_diff_command(
     engine = _engine()
     _agent_entry(engine, agent, None)
     try:
-        typer.echo("\n".join(as_text(policy_diff(engine, agent, against))))
+        diff = policy_diff(engine, agent, against)
     except PolicyError as exc:
         _fail(str(exc))
+    if diff.failed:
+        _fail(messages.DIFF_FAILED.format(agent=agent, error=diff.failed))
+    typer.echo("\n".join(as_text(diff)))
 
 
 def _agent_entry(engine: Engine, agent: str, policy: Optional[Path]):  # noqa: ANN202 - AgentEntry
@@ -287,7 +297,7 @@ def _agent_entry(engine: Engine, agent: str, policy: Optional[Path]):  # noqa: A
 
     entry = engine.services.agents.get(agent)
     if entry is None:
-        _fail(messages.UNKNOWN_AGENT.format(agent=agent, known=", ".join(engine.services.agents)))
+        _fail(messages.UNKNOWN_AGENT.format(agent=agent, known=", ".join(engine.services.agents)), EXIT_USAGE)
     return AgentEntry(entry.watcher, policy) if policy else entry
 
 
@@ -325,13 +335,13 @@ def proposals_precision(
 def proposals_show(proposal_id: str) -> None:
     proposal = _store().get(proposal_id)
     if proposal is None:
-        _fail(messages.NO_SUCH_PROPOSAL.format(id=proposal_id))
+        _fail(messages.NO_SUCH_PROPOSAL.format(id=proposal_id), EXIT_USAGE)
     typer.echo(proposal_text(proposal))
     if proposal.status not in ("pending", "shadow"):
         typer.echo(outcome_text(proposal))
 
 
-@proposals_app.command("approve")
+@proposals_app.command("approve", epilog=messages.EXIT_CODES_DECIDE)
 def proposals_approve(
     proposal_id: str,
     who: Annotated[str, typer.Option("--as", help="An Odoo login or a Slack user id.")],
@@ -340,7 +350,7 @@ def proposals_approve(
     _decide(proposal_id, "approve", who, reason)
 
 
-@proposals_app.command("reject")
+@proposals_app.command("reject", epilog=messages.EXIT_CODES_DECIDE)
 def proposals_reject(
     proposal_id: str,
     who: Annotated[str, typer.Option("--as", help="An Odoo login or a Slack user id.")],
@@ -351,11 +361,16 @@ def proposals_reject(
 
 def _decide(proposal_id: str, decision, who: str, reason: Optional[str]) -> None:  # noqa: ANN001
     engine = _engine()
+    if engine.services.store.get(proposal_id) is None:
+        _fail(messages.NO_SUCH_PROPOSAL.format(id=proposal_id), EXIT_USAGE)
     outcome = decide(engine, proposal_id, decision, Actor.parse(who), reason=reason)
     if not outcome.ok:
-        _fail(outcome.message)
+        _fail(messages.DECISION_REFUSED.format(why=outcome.message))
     typer.echo(outcome.message)
     _deliver_here(engine)
+    final = engine.services.store.get(proposal_id)
+    if final is not None and final.status == "failed":  # recorded, carried to its end, and refused by Odoo
+        _fail(messages.ACTION_FAILED.format(id=proposal_id, error=final.error or "unknown error"))
 
 
 @audit_app.command("verify")

@@ -152,6 +152,8 @@ NOT_ALLOWED = "{who} is not allowed to decide this proposal (approvers: {approve
 SHADOW_ONLY = "this proposal was recorded in shadow mode and cannot be decided (set `mode: live` in policies/{agent}.yaml)"
 FOUR_EYES = "{who} is the person this item is about and may not decide its escalation (four-eyes rule)"
 SNOOZE_NEEDS = "a reason and an end are required to snooze"
+DECISION_REFUSED = "refused: {why}"
+ACTION_FAILED = "failed: {id}: the decision is recorded but its action failed in Odoo: {error}"
 
 
 # --- ASSIGNEES: why an action's person cannot be found (run log: the proposal is not offered; or the action's error) ---
@@ -169,6 +171,14 @@ RECORD_LOCKED = "{model} #{id} is locked in Odoo ({field} is set): unlock it the
 
 POLICY_REFUSED = "The new policy for {agent} was refused; the previous one stays in force until the file is fixed:\n{problems}"
 UNKNOWN_AGENT = "no agent named '{agent}' (agents: {known})"
+BACKTEST_FAILED = "{failed} of {ticks} replayed scans failed; first: {first}"
+DIFF_FAILED = "policy diff {agent}: a scan failed, so the comparison would not be true: {error}"
+# `--help` epilogs: what each exit code means for that command
+EXIT_CODES_SCAN = ("Exit codes: 0 the scan ran (rules that could not run are listed as disabled); 1 a scan failed "
+                   "(Odoo unreachable, login refused, no rule could run, policy refused); 2 usage (unknown agent, bad option).")
+EXIT_CODES_DECIDE = ("Exit codes: 0 decided (an approval's action ran, or waits while paused, or found the record no longer "
+                     "matching); 1 refused (not an approver, four-eyes, already decided or expired, shadow mode, no reason) "
+                     "or the approved action failed, each line saying which; 2 usage (unknown proposal, bad option).")
 POLICY_NO_AGENT = "{file}: no agent of that name (agents: {known}); a policy file is named after its agent folder"
 AUDIT_OK = "audit trail intact: {checked} events verified"
 AUDIT_BROKEN = "audit trail broken at event {seq}: {reason} ({checked} events checked before it)"

@@ -24,6 +24,7 @@ class PolicyDiff:
     added: list[Finding] = field(default_factory=list)  # would be proposed only under the candidate
     restepped: list[tuple[Finding, Finding]] = field(default_factory=list)  # (current, candidate) at another step
     open_changes: list[tuple[Proposal, str]] = field(default_factory=list)  # open proposals that would differ
+    failed: str | None = None  # a scan of either policy failed: the comparison would be false, so there is none
 
     def empty(self) -> bool:
         return not (self.dropped or self.added or self.restepped or self.open_changes)
@@ -39,9 +40,14 @@ def policy_diff(engine: Engine, agent: str, candidate_path: Path) -> PolicyDiff:
         raise loaded
     candidate = Engine(replace(services, agents={**services.agents, agent: entry}, policies=book), InMemorySaver())
     now = services.clock()
-    before = {f.dedup_key(agent): f for f in engine.run_once(agent, dry_run=True, keep_findings=False).kept}
-    after = {f.dedup_key(agent): f for f in candidate.run_once(agent, dry_run=True, keep_findings=False).kept}
+    current_scan = engine.run_once(agent, dry_run=True, keep_findings=False)
+    candidate_scan = candidate.run_once(agent, dry_run=True, keep_findings=False)
     result = PolicyDiff(agent, str(services.agents[agent].policy_path), str(candidate_path))
+    if not (current_scan.ok and candidate_scan.ok):
+        result.failed = current_scan.error or candidate_scan.error
+        return result
+    before = {f.dedup_key(agent): f for f in current_scan.kept}
+    after = {f.dedup_key(agent): f for f in candidate_scan.kept}
     result.dropped = [f for key, f in before.items() if key not in after]
     result.added = [f for key, f in after.items() if key not in before]
     result.restepped = [(before[k], after[k]) for k in before.keys() & after.keys() if before[k].step != after[k].step]

@@ -79,7 +79,7 @@ def test_once_then_approve_from_the_cli(env: Path, live_sandbox: Sandbox) -> Non
     assert len(marked_writes(live_sandbox, target)) == 1
     again = run("proposals", "approve", target, "--as", "grace.finance")
     assert again.exit_code == 1
-    assert again.stderr.strip() == "already executed by odoo:admin"
+    assert again.stderr.strip() == "refused: already executed by odoo:admin"
     shown = run("proposals", "show", target)
     assert "executed by odoo:admin" in shown.stdout
 
@@ -89,7 +89,7 @@ def test_reject_requires_a_reason_and_unknown_people_are_refused(env: Path) -> N
     target = proposals("--status", "pending")[0]["id"]
     refused = run("proposals", "approve", target, "--as", "auditor")
     assert refused.exit_code == 1
-    assert refused.stderr.startswith("auditor is not allowed to decide this proposal (approvers: Odoo groups: ")
+    assert refused.stderr.startswith("refused: auditor is not allowed to decide this proposal (approvers: Odoo groups: ")
     missing = run("proposals", "reject", target, "--as", "admin", "--reason", " ")
     assert missing.exit_code == 1
     assert "a reason is required" in missing.stderr
@@ -125,6 +125,6 @@ def test_audit_verify_detects_an_edit_and_names_the_event(env: Path) -> None:
 
 def test_an_unknown_agent_is_named(env: Path) -> None:
     result = run("once", "billing_watcher")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # usage
     agents = ", ".join(sorted(path.stem for path in Path("policies").glob("*.yaml")))
     assert result.stderr.strip() == f"no agent named 'billing_watcher' (agents: {agents})"
