@@ -44,7 +44,8 @@ def resolve(gateway: OdooGateway, requests: Sequence[Request]) -> list[list[int]
     """Each request's res.users ids (one, or a group's members when `everyone`), or why there is none (nobody there,
     archived, no such login or group)."""
     records = _records(gateway, requests)
-    candidates = {i: _candidate(r, records) for i, r in enumerate(requests) if r.ref == "subject" or r.ref.startswith("field:")}
+    on_record = [i for i, r in enumerate(requests) if r.ref == "subject" or r.ref.startswith("field:")]
+    candidates = {i: _candidate(requests[i], records) for i in on_record}
     active = _active_ids(gateway, {uid for uid in candidates.values() if isinstance(uid, int)})
     logins = _by_login(gateway, {r.ref[6:] for r in requests if r.ref.startswith("login:")})
     groups = _members(gateway, sorted({r.ref[6:] for r in requests if r.ref.startswith("group:")}))
@@ -57,9 +58,9 @@ def resolve(gateway: OdooGateway, requests: Sequence[Request]) -> list[list[int]
             resolved.append(_pick(groups.get(value), value, request))
         else:
             found = candidates[i]
-            if isinstance(found, int):
-                found = [found] if found in active else Unresolved(m.ASSIGNEE_ARCHIVED.format(user=found, where=_where(request)))
-            resolved.append(found)
+            if isinstance(found, int) and found not in active:
+                found = Unresolved(m.ASSIGNEE_ARCHIVED.format(user=found, where=_where(request)))
+            resolved.append([found] if isinstance(found, int) else found)
     return resolved
 
 
