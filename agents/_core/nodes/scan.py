@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import logging
 from collections import Counter
 from collections.abc import Iterable
 from itertools import islice
@@ -19,6 +20,7 @@ from agents._core.services import Services
 from agents._core.watcher import Finding, ScanContext
 from state import Proposal
 
+log = logging.getLogger(__name__)
 OPEN_STATUSES = ("pending", "approved", "executing")
 TRIAGE_CHUNK = 5000
 NOT_RUNNABLE = "its action could not run (see skipped)"
@@ -118,6 +120,7 @@ def vet(services: Services, state: ScanState) -> ScanState:
         return {}
     for index, reason in blocked.items():
         ctx.skip(kept[index].model, kept[index].res_id, reason)
+        log.warning("%s#%d %s", kept[index].model, kept[index].res_id, reason)  # scheduled runs and escalations too
     dropped = {**state.get("dropped", {}), NOT_RUNNABLE: len(blocked)}
     return {"kept": [f for index, f in enumerate(kept) if index not in blocked], "dropped": dropped}
 
