@@ -197,7 +197,7 @@ SNOOZE_NEEDS = "a reason and an end are required to snooze"
 
 POLICY_REFUSED = "The new policy for {agent} was refused; the previous one stays in force until the file is fixed:\n{problems}"
 UNKNOWN_AGENT = "no agent named '{agent}' (agents: {known})"
-POLICY_NO_AGENT = "{file}: no agent of that name (agents: {known}); a policy file is named after its agent folder"
+POLICY_NO_AGENT = "{file}: no agent named '{name}' (agents: {known}); write agent: <one of them> in the file"
 AUDIT_OK = "audit trail intact: {checked} events verified"
 AUDIT_BROKEN = "audit trail broken at event {seq}: {reason} ({checked} events checked before it)"
 PAUSED = "paused: nothing will be written to Odoo until `runner.py resume` (detection and proposals go on)"

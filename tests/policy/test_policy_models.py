@@ -31,9 +31,11 @@ def test_the_shipped_policy_loads() -> None:
     policy = loaded.policy
     assert isinstance(policy, ApprovalWatcherPolicy)
     assert policy.mode == "live" and policy.schedule.cron == "*/15 7-18 * * mon-fri"
-    assert [rule.id for rule in policy.rules] == ["po_waiting_approval", "expense_waiting_approval", "split_orders",
-                                                  "unusual_amount"]
-    po, expense, split, outlier = policy.rules
+    assert [rule.id for rule in policy.rules] == ["po_waiting_approval", "expense_waiting_approval",
+                                                  "expense_report_waiting_approval", "split_orders", "unusual_amount"]
+    po, expense, expense_report, split, outlier = policy.rules
+    assert (expense.odoo_version, expense.model) == (">=19", "hr.expense")
+    assert (expense_report.odoo_version, expense_report.model) == ("<19", "hr.expense.sheet")
     assert isinstance(split, SplitPurchaseRule) and split.window == timedelta(days=7) and split.approval_amount == 5000
     assert isinstance(outlier, AmountOutlierRule) and outlier.z_threshold == 3.5
     assert po.ladder[1].after == timedelta(hours=40)
@@ -96,7 +98,7 @@ def test_step_for_is_the_highest_step_reached() -> None:
 
 
 def test_fields_read_cover_fields_subject_and_age() -> None:
-    po, expense, split, outlier = _load(SHIPPED).policy.rules
+    po, expense, _, split, outlier = _load(SHIPPED).policy.rules
     assert split.fields_read() == {"name", "partner_id", "amount_total", "user_id", "state", "date_order"}
     assert outlier.fields_read() == {"name", "partner_id", "amount_total", "user_id", "state", "date_order"}
     assert po.fields_read() == {"name", "partner_id", "amount_total", "user_id", "state"}
@@ -169,10 +171,11 @@ def test_live_mode_needs_an_approver_for_every_step(tmp_path: Path) -> None:
     # slack.approvers empty; only po step 2 names its own approvers: every other step has no one.
     path = _variant(tmp_path, "odoo_groups: [purchase.group_purchase_manager]   #", "odoo_groups: []   #")
     problems = _problems(path)
-    assert len(problems) == 6
+    assert len(problems) == 8
     assert all("this step names no approvers" in p for p in problems)
     assert [p.split(":")[1].strip() for p in problems] == ["rules[0].ladder[0]", "rules[1].ladder[0]", "rules[1].ladder[1]",
-                                                           "rules[2].ladder[0]", "rules[2].ladder[1]", "rules[3].ladder[0]"]
+                                                           "rules[2].ladder[0]", "rules[2].ladder[1]", "rules[3].ladder[0]",
+                                                           "rules[3].ladder[1]", "rules[4].ladder[0]"]
 
 
 def test_shadow_mode_needs_no_approvers(tmp_path: Path) -> None:
@@ -211,4 +214,4 @@ def test_problem_text_format() -> None:
 
 def test_each_rule_type_has_its_model() -> None:
     rules = _load(SHIPPED).policy.rules
-    assert [type(rule) for rule in rules] == [StalledRule, StalledRule, SplitPurchaseRule, AmountOutlierRule]
+    assert [type(rule) for rule in rules] == [StalledRule, StalledRule, StalledRule, SplitPurchaseRule, AmountOutlierRule]

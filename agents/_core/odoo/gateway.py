@@ -145,11 +145,15 @@ class OdooGateway:
             return bool(self._call(model, "has_access", [[], operation], {}, retry=True))
         return bool(self._call(model, "check_access_rights", [operation], {"raise_exception": False}, retry=True))
 
-    def server_major(self) -> int:
-        """The server's major version (17, 18, 19), known once logged in; 0 when it did not say."""
+    def server_version(self) -> str | None:
+        """The server's version as it says it ('17.0', 'saas~17.2', '19.0'), known once logged in."""
         if self.transport.server_version is None:
             self.fields_get("res.users")  # the first call logs in, and the login learns the version
-        digits = "".join(c if c.isdigit() else " " for c in self.transport.server_version or "").split()
+        return self.transport.server_version
+
+    def server_major(self) -> int:
+        """The server's major version (17, 18, 19); 0 when it did not say."""
+        digits = "".join(c if c.isdigit() else " " for c in self.server_version() or "").split()
         return int(digits[0]) if digits else 0
 
     def require_models(self, models: Sequence[str]) -> None:

@@ -130,6 +130,9 @@ class AsOfGateway:
     def require_models(self, models: Sequence[str]) -> None:
         self._history.gateway.require_models(models)
 
+    def server_version(self) -> str | None:
+        return self._history.gateway.server_version()
+
     def last_changes(self, model: str, field: str, ids: Sequence[int]) -> dict[int, datetime]:
         history = self._history.history(model, {field})
         latest = {}

@@ -58,9 +58,9 @@ def preflight(loaded: LoadedPolicy, watcher: Watcher, gateway: OdooGateway, *, u
         for at, message, values in found:
             into.append(PolicyProblem(file, line_of(tree, at), key_path(at), *message.format(**values)))
 
-    gateway.server_major()  # logs in: the version decides which rules apply and how access is asked
-    version = parse_server_version(gateway.transport.server_version)
-    skipped = skipped_rules(loaded.policy.rules, gateway.transport.server_version)
+    server = gateway.server_version()  # logs in: the version decides which rules apply and how access is asked
+    version = parse_server_version(server)
+    skipped = skipped_rules(loaded.policy.rules, server)
     schema = Schema(gateway)
     rules: list[RuleNeeds] = []
     for index, rule in enumerate(loaded.policy.rules):
