@@ -215,3 +215,19 @@ def test_problem_text_format() -> None:
 def test_each_rule_type_has_its_model() -> None:
     rules = _load(SHIPPED).policy.rules
     assert [type(rule) for rule in rules] == [StalledRule, StalledRule, StalledRule, SplitPurchaseRule, AmountOutlierRule]
+
+
+@pytest.mark.parametrize("spec", ['"19+"', '">= nineteen"', '">=19,"', "19.0.1"])
+def test_odoo_version_is_a_strict_range(tmp_path: Path, spec: str) -> None:
+    path = _variant(tmp_path, 'odoo_version: ">=19"', f"odoo_version: {spec}")
+    line = path.read_text().splitlines().index(f"    odoo_version: {spec}         # Odoo 19 approves expenses one by one; "
+                                               "elsewhere this rule is skipped (run log says so)") + 1
+    value = spec.strip('"')
+    assert _problems(path) == [f"{line}: rules[1].odoo_version: '{value}' is not a range of Odoo versions "
+                               "(write e.g. \">=19\", \"<19\" or \">=17,<19\" (quoted))"]
+
+
+def test_an_odoo_version_range_that_matches_nothing_is_refused(tmp_path: Path) -> None:
+    path = _variant(tmp_path, 'odoo_version: ">=19"', 'odoo_version: ">=19,<18"')
+    assert [p.split(": ", 1)[1] for p in _problems(path)] == [
+        "rules[1].odoo_version: '>=19,<18' matches no Odoo version (loosen it, e.g. \">=17,<19\")"]
