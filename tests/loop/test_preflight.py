@@ -265,3 +265,28 @@ def test_odoo_down_at_start_scans_wait_until_the_check_passes(tmp_path: Path) ->
         assert engine.services.store.list_proposals(agent="approval_watcher")
     finally:
         sandbox.stop()
+
+
+def test_an_edit_made_while_odoo_is_down_waits_for_its_check_and_the_last_good_runs(tmp_path: Path) -> None:
+    folder = policy_dir(tmp_path, SHIPPED)
+    sandbox = Sandbox(seed=True)
+    sandbox.start()
+    engine = build_engine(settings_for(sandbox, tmp_path / "s.db", SENTINEL_POLICY_DIR=str(folder)), preflight=True)
+    book = engine.services.policies
+    good = book.get("approval_watcher")
+    port = sandbox.port
+    sandbox.stop()
+    path = folder / "approval_watcher.yaml"
+    path.write_text(SHIPPED.read_text().replace("per_run: 20", "per_run: 5"))
+    os.utime(path, (time.time() - 5, time.time() - 5))
+    agent_tick(engine, "approval_watcher")  # Odoo is down: the edit cannot be checked, the checked policy stays
+    assert book.get("approval_watcher") is good and book.ready("approval_watcher")
+    assert "cannot reach" in book.unchecked["approval_watcher"].reason
+    sandbox.start(port=port)
+    try:
+        agent_tick(engine, "approval_watcher")  # checked before this scan: now in force
+        assert book.get("approval_watcher").policy.limits.per_run == 5
+        assert not book.unchecked
+        assert [e.kind for e in engine.services.audit.events() if e.kind.startswith("policy.")] == ["policy.loaded"]
+    finally:
+        sandbox.stop()
