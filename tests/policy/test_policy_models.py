@@ -231,3 +231,19 @@ def test_an_odoo_version_range_that_matches_nothing_is_refused(tmp_path: Path) -
     path = _variant(tmp_path, 'odoo_version: ">=19"', 'odoo_version: ">=19,<18"')
     assert [p.split(": ", 1)[1] for p in _problems(path)] == [
         "rules[1].odoo_version: '>=19,<18' matches no Odoo version (loosen it, e.g. \">=17,<19\")"]
+
+
+@pytest.mark.parametrize(("spec", "matching"), [
+    (">=19", ["19.0", "saas~19.2", "20.0"]),
+    ("<19", ["17.0", "saas~17.2", "18.0"]),
+    (">=17,<19", ["17.0", "saas~17.2", "18.0"]),
+    ("18", ["18.0"]),
+    (">18", ["19.0", "saas~19.2", "20.0"]),  # a bare major compares majors: 18.2 is not above 18
+    ("<=18", ["17.0", "saas~17.2", "18.0"]),
+    (">=17.2,<19", ["saas~17.2", "18.0"]),
+])
+def test_odoo_version_ranges_match_server_versions(spec: str, matching: list[str]) -> None:
+    from agents._core.odoo_versions import parse_server_version, version_matches
+
+    servers = ["17.0", "saas~17.2", "18.0", "19.0", "saas~19.2", "20.0"]
+    assert [s for s in servers if version_matches(spec, parse_server_version(s))] == matching
