@@ -148,8 +148,8 @@ PREFLIGHT_NO_FIELD = PolicyMessage("{model} has no field {value}", _FIELDS_FIX)
 PREFLIGHT_NO_FIELD_GUESS = PolicyMessage("{model} has no field {value}", "did you mean {guess}?")
 PREFLIGHT_FIELD_TYPE = PolicyMessage("{model}.{field} is {actual}, not {wanted}", "use {wanted} field of {model}")
 PREFLIGHT_CODE_FIELD = PolicyMessage(
-    "a {rule_type} rule reads {model}.{field}, which this Odoo lacks",
-    "limit the rule with odoo_version, or remove it",
+    "a {rule_type} rule reads {model}.{field}, which this Odoo lacks or hides from the Odoo user {user}",
+    "limit the rule with odoo_version, or give that user the group the field requires",
 )
 PREFLIGHT_NOT_SELECTION = PolicyMessage("{value} is not a value of {model}.{field}", "use one of: {choices}")
 PREFLIGHT_NOT_SELECTION_GUESS = PolicyMessage("{value} is not a value of {model}.{field}", "did you mean {guess}? use one of: {choices}")
@@ -165,7 +165,7 @@ PREFLIGHT_NO_ACCESS = PolicyMessage(
     "the Odoo user {user} may not {operation} {model}", "grant it {operation} access to {model} (Settings > Users)"
 )
 PREFLIGHT_NO_TRACKING = PolicyMessage(
-    "state_change reads tracking values (mail.tracking.value), which the Odoo user {user} may not read",
+    "ages from state changes read tracking values (mail.tracking.value), which the Odoo user {user} may not read",
     "give that user Administration / Settings, or use age_source: write_date",
 )
 PREFLIGHT_UNREACHABLE = "{file}: not checked against Odoo connection '{connection}': {reason}"

@@ -34,5 +34,5 @@ def reads(rule) -> RuleReads:  # noqa: ANN001 - any of the policy's rule types
     """Beyond the fields the policy names (preflight checks those by key), the rules read only these."""
     fixed = {rule.model: frozenset({"display_name", "create_date", "write_date"})}
     if isinstance(rule, StalledRule) and rule.age_source == "state_change":
-        fixed |= {"mail.message": frozenset({"res_id", "date", "tracking_value_ids"}), "mail.tracking.value": frozenset()}
+        fixed |= {"mail.message": frozenset({"res_id", "date"}), "mail.tracking.value": frozenset()}
     return RuleReads(target=rule.model, fields=fixed)

@@ -45,7 +45,7 @@ def models(rule: BillingRule) -> set[str]:
 
 
 # What each rule type's code reads, beyond the policy's `fields` (preflight checks these against the server).
-_TRACKING = {"mail.message": frozenset({"res_id", "date", "tracking_value_ids"}), "mail.tracking.value": frozenset()}
+_TRACKING = {"mail.message": frozenset({"res_id", "date"}), "mail.tracking.value": frozenset()}
 _CODE_READS: dict[str, dict[str, frozenset[str]]] = {
     "overdue": {MOVE: frozenset({"invoice_date_due"})},
     "draft_aging": _TRACKING,

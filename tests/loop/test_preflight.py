@@ -215,8 +215,9 @@ def test_a_service_user_without_rights_is_told_what_it_lacks(env: dict[str, str]
     lines, text = result.stderr.splitlines(), SHIPPED.read_text()
     assert f"{SHIPPED}:{line(text, '- type: post_note')}: rules[0].ladder[0].actions[0].type: the Odoo user 'auditor' may not write purchase.order " \
            "(grant it write access to purchase.order (Settings > Users))" in lines
-    assert f"{SHIPPED}:{line(text, 'age_source: state_change')}: rules[0].age_source: state_change reads tracking values (mail.tracking.value), which the Odoo " \
+    assert f"{SHIPPED}:{line(text, 'age_source: state_change')}: rules[0].age_source: ages from state changes read tracking values (mail.tracking.value), which the Odoo " \
            "user 'auditor' may not read (give that user Administration / Settings, or use age_source: write_date)" in lines
+    assert sum("may not write purchase.order" in line for line in lines) == 1, "a missing right is said once"
     assert not any("XML id" in line for line in lines), "groups resolve without Access Rights too (check_object_reference)"
 
 

@@ -84,7 +84,7 @@ def preflight(loaded: LoadedPolicy, watcher: Watcher, gateway: OdooGateway, *, u
     found: list[Found] = []
     for needs in rules:
         found += [problem for need in needs.fields for problem in check_field(schema, need)]
-        found += [problem for need in needs.code_fields for problem in check_code_field(schema, need)]
+        found += [problem for need in needs.code_fields for problem in check_code_field(schema, need, user=user)]
         found += [problem for need in needs.actions for problem in check_action(schema, need)]
     found += check_logins(gateway, [ref for needs in everyone for ref in needs.logins])
     found += check_groups(gateway, [ref for needs in everyone for ref in needs.groups])

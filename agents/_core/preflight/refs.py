@@ -61,20 +61,22 @@ def check_groups(gateway: OdooGateway, refs: list[tuple[str, Path]]) -> list[Fou
 
 def check_access(gateway: OdooGateway, needs: Iterable[AccessNeed], *, user: str,
                  tracking: list[Path]) -> list[Found]:
-    """The service user's access rights, asked once per model and operation; state_change's tracking values too."""
+    """The service user's access rights, asked once per model and operation; state_change's tracking values too.
+
+    A right that is missing is said once, where it is first needed: one grant fixes every place.
+    """
     answers: dict[tuple[str, str], bool] = {}
-
-    def may(model: str, operation: str) -> bool:
-        if (model, operation) not in answers:
-            answers[model, operation] = gateway.has_access(model, operation)
-        return answers[model, operation]
-
     found: list[Found] = []
-    for need in needs:
-        if need.model != TRACKING and not may(need.model, need.operation):
-            found.append((need.at, m.PREFLIGHT_NO_ACCESS, {"user": quote(user), "operation": need.operation,
-                                                           "model": need.model}))
-    for at in tracking:
-        if not may(TRACKING, "read"):
+    wanted = [(need.model, need.operation, need.at) for need in needs if need.model != TRACKING]
+    wanted += [(TRACKING, "read", at) for at in tracking]
+    for model, operation, at in wanted:
+        if (model, operation) in answers:
+            continue
+        answers[model, operation] = gateway.has_access(model, operation)
+        if answers[model, operation]:
+            continue
+        if model == TRACKING:
             found.append((at, m.PREFLIGHT_NO_TRACKING, {"user": quote(user)}))
+        else:
+            found.append((at, m.PREFLIGHT_NO_ACCESS, {"user": quote(user), "operation": operation, "model": model}))
     return found

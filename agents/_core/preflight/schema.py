@@ -106,12 +106,14 @@ def _type(definition: dict[str, Any]) -> str:
     return f"a {kind} to {relation}" if relation else f"a {kind}"
 
 
-def check_code_field(schema: Schema, need: CodeFieldNeed) -> list[Found]:
+def check_code_field(schema: Schema, need: CodeFieldNeed, *, user: str) -> list[Found]:
+    """fields_get leaves out fields whose groups the user lacks: a missing field may be hidden, not absent."""
     fields = schema.fields(need.model) or {}
     if any(name in fields for name in need.name.split("|")):
         return []
     shown = " or ".join(need.name.split("|"))
-    return [(need.at, m.PREFLIGHT_CODE_FIELD, {"rule_type": need.rule_type, "model": need.model, "field": shown})]
+    return [(need.at, m.PREFLIGHT_CODE_FIELD, {"rule_type": need.rule_type, "model": need.model, "field": shown,
+                                                "user": quote(user)})]
 
 
 def check_action(schema: Schema, need: ActionNeed) -> list[Found]:
