@@ -19,7 +19,7 @@ from agents._core import messages
 from agents._core.console import deliver_outbox
 from agents._core.decisions import Actor, decide
 from agents._core.engine import Engine
-from agents._core.odoo import open_gateway
+from agents._core.odoo import OdooGateway, open_gateway
 from agents._core.policy import PolicyError, load_policy
 from agents._core.policy_book import PolicyBook
 from agents._core.registry import RegistryError, discover
@@ -272,9 +272,7 @@ def policy_check(
     A file's agent is its `agent:` key (else its name). Exit codes: 0 all passed; 1 a policy was refused;
     2 (--odoo) none was refused but an Odoo connection could not be asked, so a policy is not checked.
     """
-    from agents._core.odoo import OdooError
     from agents._core.policy_loader import parse_tree
-    from agents._core.preflight import preflight
 
     settings = Settings()
     try:
@@ -282,7 +280,7 @@ def policy_check(
     except RegistryError as exc:
         _fail(str(exc))
     connections = settings.connections()
-    gateways: dict[str, object] = {}  # one per connection: its fields are read once for every file
+    gateways: dict[str, OdooGateway] = {}  # one per connection: its fields are read once for every file
     failed = unreachable = False
     for path in paths or [entry.policy_path for entry in agents.values()]:
         name = _agent_key(path, parse_tree) or path.stem
@@ -298,29 +296,39 @@ def policy_check(
             typer.echo(str(exc), err=True)
             failed = True
             continue
-        if odoo:
-            connection = connections.get(loaded.policy.odoo)
-            try:
-                if connection is None:
-                    raise LookupError(f"connection '{loaded.policy.odoo}' is not configured (set ODOO_URL or ODOO_CONNECTIONS)")
-                gateway = gateways.setdefault(loaded.policy.odoo, open_gateway(
-                    loaded.policy.odoo, connection.url, connection.db, connection.user, connection.secret(),
-                    timeout=connection.timeout))
-                verdict = preflight(loaded, entry.watcher, gateway, user=connection.user)
-            except (OdooError, LookupError, ValueError) as exc:
-                reason = exc.message if isinstance(exc, OdooError) else str(exc)
-                typer.echo(messages.PREFLIGHT_UNREACHABLE.format(file=path, connection=loaded.policy.odoo, reason=reason),
-                           err=True)
-                unreachable = True
-                continue
-            for warning in verdict.warnings:
-                typer.echo(str(warning))
-            if not verdict.ok:
-                typer.echo(str(verdict.error()), err=True)
-                failed = True
-                continue
-        typer.echo(f"OK {path}")
+        outcome = _check_against_odoo(path, loaded, entry, connections, gateways) if odoo else "ok"
+        failed |= outcome == "refused"
+        unreachable |= outcome == "unchecked"
+        if outcome == "ok":
+            typer.echo(f"OK {path}")
     raise typer.Exit(1 if failed else 2 if unreachable else 0)
+
+
+def _check_against_odoo(path: Path, loaded, entry, connections: dict[str, OdooConnection],  # noqa: ANN001
+                        gateways: dict[str, OdooGateway]) -> str:
+    """Preflight one loaded policy: its notes on stdout, its problems on stderr; "ok", "refused" or "unchecked"."""
+    from agents._core.odoo import OdooError
+    from agents._core.preflight import preflight
+
+    name = loaded.policy.odoo
+    connection = connections.get(name)
+    try:
+        if connection is None:
+            raise LookupError(f"connection '{name}' is not configured (set ODOO_URL or ODOO_CONNECTIONS)")
+        if name not in gateways:
+            gateways[name] = open_gateway(name, connection.url, connection.db, connection.user, connection.secret(),
+                                          timeout=connection.timeout)
+        verdict = preflight(loaded, entry.watcher, gateways[name], user=connection.user)
+    except (OdooError, LookupError, ValueError) as exc:
+        reason = exc.message if isinstance(exc, OdooError) else str(exc)
+        typer.echo(messages.PREFLIGHT_UNREACHABLE.format(file=path, connection=name, reason=reason), err=True)
+        return "unchecked"
+    for warning in verdict.warnings:
+        typer.echo(str(warning))
+    if not verdict.ok:
+        typer.echo(str(verdict.error()), err=True)
+        return "refused"
+    return "ok"
 
 
 def _agent_key(path: Path, parse_tree: Callable) -> str | None:
