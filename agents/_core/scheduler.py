@@ -33,6 +33,8 @@ def agent_tick(engine: Engine, agent: str) -> None:
     if not book.ready(agent):
         log.warning("scan of %s waits: its policy is not checked against Odoo yet (%s)", agent, book.unchecked[agent].reason)
         return
+    if agent not in book.loaded:  # refused when its first check could run: said once (notice, audit); fix the file
+        return
     store = engine.services.store
     try:
         policy = engine.services.policy(agent)

@@ -291,3 +291,27 @@ def test_an_edit_made_while_odoo_is_down_waits_for_its_check_and_the_last_good_r
         assert [e.kind for e in engine.services.audit.events() if e.kind.startswith("policy.")] == ["policy.loaded"]
     finally:
         sandbox.stop()
+
+
+def test_a_policy_first_checked_late_and_refused_stops_only_its_agent(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = policy_dir(tmp_path, SHIPPED)
+    _, expected = bad_copy(folder / "approval_watcher.yaml")
+    sandbox = Sandbox(seed=True)
+    engine = build_engine(settings_for(sandbox, tmp_path / "s.db", ODOO_URL=f"http://127.0.0.1:{port}",
+                                       SENTINEL_POLICY_DIR=str(folder)), preflight=True)
+    sandbox.start(port=port)
+    try:
+        agent_tick(engine, "approval_watcher")  # the first check that can run refuses it: nothing good to fall back on
+        book = engine.services.policies
+        assert "approval_watcher" not in book.loaded
+        assert str(book.problems["approval_watcher"]).splitlines() == expected
+        assert [e.kind for e in engine.services.audit.events() if e.kind.startswith("policy.")] == ["policy.refused"]
+        agent_tick(engine, "approval_watcher")
+        assert "crashed" not in caplog.text and "approval_watcher" not in engine.services.store.last_runs()
+        agent_tick(engine, "billing_exceptions")
+        assert "billing_exceptions" in engine.services.store.last_runs(), "the other agents run"
+    finally:
+        sandbox.stop()
