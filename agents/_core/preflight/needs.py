@@ -110,9 +110,11 @@ def _named_fields(rule: RuleBase, model: str, here: Path) -> list[FieldNeed]:
     for key, kind in (("amount_field", "amount"), ("date_field", "date")):
         if values.get(key):
             found.append(FieldNeed(model, values[key], [*here, key], kind))
-    group_by = values.get("group_by")
-    for k, name in enumerate(group_by if isinstance(group_by, list) else [group_by] if group_by else []):
-        found.append(FieldNeed(model, name, [*here, "group_by", k] if isinstance(group_by, list) else [*here, "group_by"]))
+    group_by = values.get("group_by")  # one field (amount_outlier) or a list of ways to group (split_purchase)
+    if isinstance(group_by, str):
+        found.append(FieldNeed(model, group_by, [*here, "group_by"]))
+    for k, name in enumerate(group_by if isinstance(group_by, list) else []):
+        found.append(FieldNeed(model, name, [*here, "group_by", k]))
     for key in ("domain", "history_domain"):
         found += _domain_fields(values.get(key) or [], model, [*here, key])
     return found
