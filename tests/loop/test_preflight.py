@@ -315,3 +315,19 @@ def test_a_policy_first_checked_late_and_refused_stops_only_its_agent(tmp_path: 
         assert "billing_exceptions" in engine.services.store.last_runs(), "the other agents run"
     finally:
         sandbox.stop()
+
+
+def test_group_by_and_history_domain_fields_are_checked(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "approval_watcher.yaml"
+    path.write_text(SHIPPED.read_text().replace("group_by: [user_id, partner_id]", "group_by: [user_id, partnr_id]", 1)
+                    .replace('history_domain: [["state", "=", "purchase"]]', 'history_domain: [["stat", "=", "purchase"]]', 1))
+    result = cli.invoke(app, ["policy", "check", "--odoo", str(path)])
+    assert result.exit_code == 1
+    text = path.read_text()
+    history = line(text, "history_domain:")
+    assert result.stderr.splitlines() == [
+        f"{path}:{line(text, 'partnr_id')}: rules[3].group_by[1]: purchase.order has no field 'partnr_id' "
+        "(did you mean 'partner_id'?)",
+        f"{path}:{history}: rules[4].history_domain[0][0]: purchase.order has no field 'stat' "
+        "(did you mean 'state'?)",
+    ]
