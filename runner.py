@@ -19,7 +19,7 @@ from agents._core import messages
 from agents._core.console import deliver_outbox
 from agents._core.decisions import Actor, decide
 from agents._core.engine import Engine
-from agents._core.odoo import open_gateway
+from agents._core.odoo import OdooGateway, open_gateway
 from agents._core.policy import PolicyError, load_policy
 from agents._core.policy_book import PolicyBook
 from agents._core.registry import RegistryError, discover
@@ -44,6 +44,7 @@ def build_engine(
     *,
     clock: Callable[[], datetime] = utc_now,
     model=None,  # noqa: ANN001 - a pydantic-ai Model or model string; default: settings.model
+    preflight: bool | set[str] = False,  # check policies against Odoo (all, or these agents') at start and on reload
 ) -> Engine:
     settings = settings or Settings()
     db = Database(settings.resolved_database_url())
@@ -51,16 +52,20 @@ def build_engine(
     store = Store(db)
     connections = settings.connections()
     agents = discover(settings.policy_dir)
-    book = PolicyBook(agents, set(connections))
-    book.load_all()
-    for name, loaded in book.loaded.items():
-        store.record_policy_version(name, str(loaded.path), loaded.sha256, loaded.text)
 
     def gateway_factory(name: str):  # noqa: ANN202
         conn: OdooConnection | None = connections.get(name)
         if conn is None:
             raise LookupError(f"Odoo connection '{name}' is not configured (set ODOO_URL… or ODOO_CONNECTIONS)")
         return open_gateway(name, conn.url, conn.db, conn.user, conn.secret(), timeout=conn.timeout)
+
+    book = PolicyBook(agents, set(connections))
+    if preflight:
+        book.checker = policy_checker(agents, connections, gateway_factory)
+        book.checked_agents = None if preflight is True else set(preflight)
+    book.load_all()
+    for name, loaded in book.loaded.items():
+        store.record_policy_version(name, str(loaded.path), loaded.sha256, loaded.text)
 
     services = Services(
         settings=settings, store=store, audit=Audit(db), agents=agents, policies=book,
@@ -71,11 +76,49 @@ def build_engine(
     return engine
 
 
-def _engine() -> Engine:
+def policy_checker(entries: dict, connections: dict[str, OdooConnection], gateway_factory: Callable):  # noqa: ANN201
+    """The book's preflight: each policy against a fresh gateway on its own connection."""
+    from agents._core.preflight import preflight
+
+    def check(agent: str, loaded):  # noqa: ANN001, ANN202 - LoadedPolicy -> (errors, warnings)
+        connection = connections[loaded.policy.odoo]
+        verdict = preflight(loaded, entries[agent].watcher, gateway_factory(loaded.policy.odoo), user=connection.user)
+        return verdict.errors, verdict.warnings
+
+    return check
+
+
+def _engine(*, preflight: bool | set[str] = False, plain: bool = False) -> Engine:
+    """plain: the command prints the policies' check itself, one line each (`once`), instead of the book's log
+    (`run` logs JSON lines)."""
+    book_log = logging.getLogger("agents._core.policy_book")
+    book_log.disabled = plain
     try:
-        return build_engine()
+        engine = build_engine(preflight=preflight)
     except RegistryError as exc:
         _fail(str(exc))
+    finally:
+        book_log.disabled = False
+    if preflight:
+        _refuse_at_start(engine, set(engine.services.agents) if preflight is True else preflight, plain=plain)
+    return engine
+
+
+def _refuse_at_start(engine: Engine, agents: set[str], *, plain: bool) -> None:
+    """A refused policy stops `run` and `once` before anything runs; one Odoo could not be asked: said in one line."""
+    book = engine.services.policies
+    refused = [str(book.problems[agent]) for agent in sorted(agents) if agent in book.problems]
+    if refused:
+        _fail("\n".join(refused))
+    if not plain:
+        return
+    for agent in sorted(agents & set(book.unchecked)):
+        unchecked = book.unchecked[agent]
+        typer.echo(messages.PREFLIGHT_UNREACHABLE_RUN.format(agent=agent, connection=unchecked.connection,
+                                                             reason=unchecked.reason), err=True)
+    for agent in sorted(agents):
+        for warning in book.warnings.get(agent, []):
+            typer.echo(str(warning), err=True)
 
 
 # Exit codes: 1 = refused, failed or broken; 2 = usage (an unknown agent or proposal; click's own usage errors too).
@@ -92,10 +135,16 @@ def _fail(message: str, code: int = EXIT_FAILED) -> None:
 
 @app.command(epilog=messages.EXIT_CODES_SCAN)
 def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="Detect and triage only.")] = False) -> None:
-    """Scan one agent's queue now and print what it found and proposed."""
-    engine = _engine()
+    """Scan one agent's queue now and print what it found and proposed.
+
+    Its policy is checked against Odoo first: a policy that fails the check is refused (exit 1), and so is a scan
+    whose Odoo cannot be reached.
+    """
+    engine = _engine(preflight={agent}, plain=True)
     if agent not in engine.services.agents:
         _fail(messages.UNKNOWN_AGENT.format(agent=agent, known=", ".join(engine.services.agents)), EXIT_USAGE)
+    if not engine.services.policies.ready(agent):
+        raise typer.Exit(1)  # the one line saying why was printed at start
     report = engine.run_once(agent, dry_run=dry_run, keep_findings=False)
     if not report.ok:
         _fail(f"{agent}: run failed: {report.error}")
@@ -121,14 +170,19 @@ def run(
     port: Annotated[int, typer.Option(help="Serves GET /healthz, GET /metrics and, with Slack, POST /slack/events.")] = 3000,
     host: Annotated[str, typer.Option(help="The address the HTTP endpoint listens on.")] = "0.0.0.0",  # noqa: S104
 ) -> None:
-    """Run the scheduler until SIGTERM or Ctrl-C: every agent on its schedule, expiry and delivery in between."""
+    """Run the scheduler until SIGTERM or Ctrl-C: every agent on its schedule, expiry and delivery in between.
+
+    Every policy is checked against its Odoo at start (a refused one: exit 1) and on each reload (a refused one: the
+    previous stays in force). An Odoo that cannot be reached at start is said in one line; its agents' scans wait,
+    checking again before each scan until the check passes.
+    """
     from agents._core import logs
     from agents._core.scheduler import DIGEST_JOB, build_scheduler, housekeeping_job
 
     logs.configure(secrets=_secrets(Settings()))  # JSON lines on stderr, with run and proposal ids; secrets redacted
     for noisy in ("apscheduler", "alembic"):  # every tick and migration step is not news
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    engine = _engine()
+    engine = _engine(preflight=True)
     slack = _start_slack(engine, host, port)  # SLACK_BOT_TOKEN set: Slack delivers and decides, else the console
     ops = None if slack else _start_ops(engine, host, port)
     deliver = slack.deliver if slack else lambda: deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))
@@ -213,30 +267,82 @@ def digest(
 
 
 @policy_app.command("check")
-def policy_check(paths: Annotated[Optional[list[Path]], typer.Argument(help="Policy files; default: all.")] = None) -> None:
-    """Validate policies: 'OK <file>' each, or '<file>:<line>: <key>: <problem> (<fix>)' on stderr and exit 1."""
+def policy_check(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Policy files; default: all.")] = None,
+    odoo: Annotated[bool, typer.Option("--odoo", help="Also resolve each policy against its Odoo connection: models, "
+                                       "fields, logins, groups, actions, access rights.")] = False,
+) -> None:
+    """Validate policies: 'OK <file>' each, or '<file>:<line>: <key>: <problem> (<fix>)' on stderr.
+
+    A file's agent is its `agent:` key (else its name). Exit codes: 0 all passed; 1 a policy was refused;
+    2 (--odoo) none was refused but an Odoo connection could not be asked, so a policy is not checked.
+    """
+    from agents._core.policy_loader import parse_tree
+
     settings = Settings()
     try:
         agents = discover(settings.policy_dir)
     except RegistryError as exc:
         _fail(str(exc))
-    targets = paths or [entry.policy_path for entry in agents.values()]
-    failed = False
-    for path in targets:
-        entry = agents.get(path.stem)
+    connections = settings.connections()
+    gateways: dict[str, OdooGateway] = {}  # one per connection: its fields are read once for every file
+    failed = unreachable = False
+    for path in paths or [entry.policy_path for entry in agents.values()]:
+        name = _agent_key(path, parse_tree) or path.stem
+        entry = agents.get(name)
         if entry is None:
-            typer.echo(messages.POLICY_NO_AGENT.format(file=path, known=", ".join(agents)), err=True)
+            typer.echo(messages.POLICY_NO_AGENT.format(file=path, name=name, known=", ".join(agents)), err=True)
             failed = True
             continue
         try:
-            load_policy(path, entry.watcher.policy_model, connections=set(settings.connections()) | {"default"},
-                        expected_agent=entry.name)
+            loaded = load_policy(path, entry.watcher.policy_model, connections=set(connections) | {"default"},
+                                 expected_agent=entry.name)
         except PolicyError as exc:
             typer.echo(str(exc), err=True)
             failed = True
-        else:
+            continue
+        outcome = _check_against_odoo(path, loaded, entry, connections, gateways) if odoo else "ok"
+        failed |= outcome == "refused"
+        unreachable |= outcome == "unchecked"
+        if outcome == "ok":
             typer.echo(f"OK {path}")
-    raise typer.Exit(1 if failed else 0)
+    raise typer.Exit(1 if failed else 2 if unreachable else 0)
+
+
+def _check_against_odoo(path: Path, loaded, entry, connections: dict[str, OdooConnection],  # noqa: ANN001
+                        gateways: dict[str, OdooGateway]) -> str:
+    """Preflight one loaded policy: its notes on stdout, its problems on stderr; "ok", "refused" or "unchecked"."""
+    from agents._core.odoo import OdooError
+    from agents._core.preflight import preflight
+
+    name = loaded.policy.odoo
+    connection = connections.get(name)
+    try:
+        if connection is None:
+            raise LookupError(f"connection '{name}' is not configured (set ODOO_URL or ODOO_CONNECTIONS)")
+        if name not in gateways:
+            gateways[name] = open_gateway(name, connection.url, connection.db, connection.user, connection.secret(),
+                                          timeout=connection.timeout)
+        verdict = preflight(loaded, entry.watcher, gateways[name], user=connection.user)
+    except (OdooError, LookupError, ValueError) as exc:
+        reason = exc.message if isinstance(exc, OdooError) else str(exc)
+        typer.echo(messages.PREFLIGHT_UNREACHABLE.format(file=path, connection=name, reason=reason), err=True)
+        return "unchecked"
+    for warning in verdict.warnings:
+        typer.echo(str(warning))
+    if not verdict.ok:
+        typer.echo(str(verdict.error()), err=True)
+        return "refused"
+    return "ok"
+
+
+def _agent_key(path: Path, parse_tree: Callable) -> str | None:
+    """The file's `agent:` value, when the file can be read as YAML; load_policy reports the rest."""
+    try:
+        agent = parse_tree(path.read_text(encoding="utf-8"), str(path)).get("agent")
+    except (OSError, UnicodeDecodeError, PolicyError):
+        return None
+    return agent if isinstance(agent, str) else None
 
 
 @policy_app.command("backtest", epilog=messages.EXIT_CODES_SCAN)

@@ -113,6 +113,10 @@ POLICY_ONE_STEP_ONLY = PolicyMessage(
 )
 POLICY_NOT_WHOLE_DAYS = PolicyMessage("{value} is not a whole number of days", "use days, e.g. 28d")
 POLICY_MORE_THAN = PolicyMessage("{value} is more than {other} ({limit})", "lower it to {limit} or less, or raise {other}")
+POLICY_NOT_VERSION_RANGE = PolicyMessage(
+    "{value} is not a range of Odoo versions", "write e.g. \">=19\", \"<19\" or \">=17,<19\" (quoted)"
+)
+POLICY_EMPTY_VERSION_RANGE = PolicyMessage("{value} matches no Odoo version", "loosen it, e.g. \">=17,<19\"")
 
 # Cross-field and cross-file references
 POLICY_LIVE_NO_APPROVERS = PolicyMessage(
@@ -133,6 +137,45 @@ POLICY_PSEUDONYM_TEMPLATE = PolicyMessage("{value} must contain {{id}} and no ot
 POLICY_CONNECTION = PolicyMessage("{value} is not a defined Odoo connection", "define ODOO_CONNECTIONS or use one of: {choices}")
 POLICY_NO_CONNECTIONS = PolicyMessage("{value} is not a defined Odoo connection", "define ODOO_CONNECTIONS; none is defined")
 POLICY_AGENT_MISMATCH = PolicyMessage("{value} does not match this file, which belongs to {expected}", "write agent: {expected}")
+
+# Preflight: the policy against the Odoo it runs on (`policy check --odoo`, start of run/once, hot reload)
+_FIELDS_FIX = "use a field of {model}"
+PREFLIGHT_NO_MODEL = PolicyMessage("model {value} does not exist on this Odoo", "did you mean {guess}?")
+PREFLIGHT_MODEL_MISSING = PolicyMessage(
+    "warning: rule {rule} is disabled on this Odoo: model {value} does not exist",
+    "install its Odoo module to enable it, or limit the rule with odoo_version",
+)
+PREFLIGHT_VERSION_SKIP = PolicyMessage(
+    "note: rule {rule} applies to Odoo {spec} only; this server runs {version}", "it is skipped here, as intended"
+)
+PREFLIGHT_NO_FIELD = PolicyMessage("{model} has no field {value}", _FIELDS_FIX)
+PREFLIGHT_NO_FIELD_GUESS = PolicyMessage("{model} has no field {value}", "did you mean {guess}?")
+PREFLIGHT_FIELD_TYPE = PolicyMessage("{model}.{field} is {actual}, not {wanted}", "use {wanted} field of {model}")
+PREFLIGHT_CODE_FIELD = PolicyMessage(
+    "a {rule_type} rule reads {model}.{field}, which this Odoo lacks or hides from the Odoo user {user}",
+    "limit the rule with odoo_version, or give that user the group the field requires",
+)
+PREFLIGHT_NOT_SELECTION = PolicyMessage("{value} is not a value of {model}.{field}", "use one of: {choices}")
+PREFLIGHT_NOT_SELECTION_GUESS = PolicyMessage("{value} is not a value of {model}.{field}", "did you mean {guess}? use one of: {choices}")
+PREFLIGHT_NO_GROUP = PolicyMessage("no Odoo group has the XML id {value}", "check Settings > Users & Companies > Groups; did you mean {guess}?")
+PREFLIGHT_NO_GROUP_NO_GUESS = PolicyMessage("no Odoo group has the XML id {value}", "check Settings > Users & Companies > Groups")
+PREFLIGHT_NO_LOGIN = PolicyMessage("no Odoo user has the login {value}", "did you mean {guess}?")
+PREFLIGHT_NO_LOGIN_NO_GUESS = PolicyMessage("no Odoo user has the login {value}", "create the user, or name an existing login")
+PREFLIGHT_ARCHIVED_LOGIN = PolicyMessage("the Odoo user {value} is archived", "unarchive the user, or name an active login")
+PREFLIGHT_ACTION_MODEL = PolicyMessage("{action} cannot run on {model}", "{fix}")
+PREFLIGHT_ACTION_ONLY_ON = "{action} runs only on {models}: use post_note or schedule_activity here"
+PREFLIGHT_ACTION_NO_CHATTER = "{model} has no chatter (message_ids): use an action of the rule's own kind"
+PREFLIGHT_NO_ACCESS = PolicyMessage(
+    "the Odoo user {user} may not {operation} {model}", "grant it {operation} access to {model} (Settings > Users)"
+)
+PREFLIGHT_NO_TRACKING = PolicyMessage(
+    "ages from state changes read tracking values (mail.tracking.value), which the Odoo user {user} may not read",
+    "give that user Administration / Settings, or use age_source: write_date",
+)
+PREFLIGHT_UNREACHABLE = "{file}: not checked against Odoo connection '{connection}': {reason}"
+PREFLIGHT_UNREACHABLE_RUN = (
+    "{agent}: not checked against Odoo connection '{connection}' yet ({reason}): its scans wait until the check passes"
+)
 
 # Odoo domains
 POLICY_DOMAIN_TERM = PolicyMessage("{value} is not a domain term", "write a term as [field, operator, value], or use \"&\", \"|\", \"!\"")
@@ -179,7 +222,7 @@ EXIT_CODES_SCAN = ("Exit codes: 0 the scan ran (rules that could not run are lis
 EXIT_CODES_DECIDE = ("Exit codes: 0 decided (an approval's action ran, or waits while paused, or found the record no longer "
                      "matching); 1 refused (not an approver, four-eyes, already decided or expired, shadow mode, no reason) "
                      "or the approved action failed, each line saying which; 2 usage (unknown proposal, bad option).")
-POLICY_NO_AGENT = "{file}: no agent of that name (agents: {known}); a policy file is named after its agent folder"
+POLICY_NO_AGENT = "{file}: no agent named '{name}' (agents: {known}); write agent: <one of them> in the file"
 AUDIT_OK = "audit trail intact: {checked} events verified"
 AUDIT_BROKEN = "audit trail broken at event {seq}: {reason} ({checked} events checked before it)"
 PAUSED = "paused: nothing will be written to Odoo until `runner.py resume` (detection and proposals go on)"

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from agents._core import messages as m
 from agents._core.durations import Duration, format_duration, parse_duration
+from agents._core.odoo_versions import VersionRange
 from agents._core.policy_domain import OdooDomain
 from agents._core.policy_errors import PolicyError, PolicyProblem, Problems, invalid, quote
 from agents._core.policy_loader import LoadedPolicy, load_policy
@@ -146,6 +147,8 @@ class RuleBase(Strict):
     type: str
     # The res.users field naming the person an item is about: four-eyes, and `assign_to: subject`.
     subject_field: FieldName | None = None
+    # The Odoo versions the rule applies to (">=19", "<19"): elsewhere it is skipped, with the reason in the run log.
+    odoo_version: VersionRange | None = Field(None, json_schema_extra=yaml_example('odoo_version: ">=19"'))
     ladder: list[LadderStep] = Field(min_length=1, json_schema_extra=yaml_example("ladder: [{after: 16h, actions: [{type: post_note}]}]"))
 
     def fields_read(self) -> set[str]:

@@ -89,6 +89,11 @@ def _parse(text: str, file: str) -> CommentedMap:
     return tree
 
 
+def parse_tree(text: str, file: str) -> CommentedMap:
+    """The YAML of a loaded policy again, with its line numbers: for checks that run after loading (preflight)."""
+    return _parse(text, file)
+
+
 def _reason(exc: MarkedYAMLError, line: int) -> str:
     """The parser's problem and its context as one clause: "expected ']' ..., while parsing a flow sequence that starts on line 3"."""
     problem = (exc.problem or "unreadable").replace("'<scalar>'", "a value")  # the parser's token name

@@ -15,7 +15,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from agents._core import messages
 from agents._core.decisions import recover_stuck, sweep_expired
-from agents._core.policy import AgentPolicy, PolicyError
+from agents._core.policy import AgentPolicy, LoadedPolicy, PolicyError
+from agents._core.policy_book import Unchecked
 from agents._core.engine import Engine
 from agents._core.services import REPLICA
 
@@ -27,6 +28,13 @@ def agent_tick(engine: Engine, agent: str) -> None:
     book = engine.services.policies
     if book.changed(agent):
         reload_policy(engine, agent)
+    elif agent in book.unchecked:  # Odoo could not be asked before: preflight again before this scan
+        _settle(engine, agent, book.recheck(agent))
+    if not book.ready(agent):
+        log.warning("scan of %s waits: its policy is not checked against Odoo yet (%s)", agent, book.unchecked[agent].reason)
+        return
+    if agent not in book.loaded:  # refused when its first check could run: said once (notice, audit); fix the file
+        return
     store = engine.services.store
     try:
         policy = engine.services.policy(agent)
@@ -54,21 +62,24 @@ def tick_slot(policy: AgentPolicy, now: datetime) -> str:
 
 def reload_policy(engine: Engine, agent: str) -> None:
     """Take a changed policy file in force from this tick on, or refuse it: the error is logged (by the book) and
-    posted once to the agent's channel, and the previous policy stays in force."""
+    posted once to the agent's channel, and the previous policy stays in force. A file that is valid but cannot be
+    checked against Odoo now waits for its check, which runs again before each scan."""
+    _settle(engine, agent, engine.services.policies.reload(agent))
+
+
+def _settle(engine: Engine, agent: str, outcome: LoadedPolicy | PolicyError | Unchecked | None) -> None:
     services = engine.services
-    loaded = services.policies.reload(agent)
-    if isinstance(loaded, PolicyError):
-        path = services.agents[agent].policy_path
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if isinstance(outcome, PolicyError):
+        digest = hashlib.sha256(services.policies.refused_text(agent).encode()).hexdigest()
         kept = services.policies.loaded.get(agent)
         channel = kept.policy.slack.channel if kept else None
-        text = messages.POLICY_REFUSED.format(agent=agent, problems=str(loaded))
+        text = messages.POLICY_REFUSED.format(agent=agent, problems=str(outcome))
         services.store.enqueue("notice", None, {"channel": channel, "text": text}, dedup=f"policy-refused:{agent}:{digest}")
         services.audit.append("policy.refused", actor="system:reload", data={"agent": agent, "file_sha256": digest,
-                                                                             "problems": str(loaded)})
-        return
-    services.store.record_policy_version(agent, str(loaded.path), loaded.sha256, loaded.text)
-    services.audit.append("policy.loaded", actor="system:reload", data={"agent": agent, "sha256": loaded.sha256})
+                                                                             "problems": str(outcome)})
+    elif isinstance(outcome, LoadedPolicy) and services.policies.loaded.get(agent) is outcome:
+        services.store.record_policy_version(agent, str(outcome.path), outcome.sha256, outcome.text)
+        services.audit.append("policy.loaded", actor="system:reload", data={"agent": agent, "sha256": outcome.sha256})
 
 
 def build_scheduler(engine: Engine, *, housekeeping: Callable[[], None]) -> BackgroundScheduler:

@@ -141,6 +141,14 @@ class ScanContext:
 
 
 @dataclass(frozen=True)
+class RuleReads:
+    """What a rule reads and writes in Odoo beyond the names its policy gives: declared, so preflight can check it."""
+
+    target: str  # the model its findings are on, and so the model its actions run on
+    fields: dict[str, frozenset[str]] = field(default_factory=dict)  # model -> fields its code reads; "a|b": either one
+
+
+@dataclass(frozen=True)
 class Watcher:
     """What an agent folder exports as WATCHER."""
 
@@ -148,3 +156,4 @@ class Watcher:
     policy_model: type[AgentPolicy]
     detect: Callable[[ScanContext], Iterable[Finding]]  # may be a generator: the scan streams it through triage
     models: Callable[[RuleBase], set[str]]  # the Odoo models a rule reads: checked before a scan, per rule
+    reads: Callable[[RuleBase], RuleReads] | None = None  # for preflight; None: the rule's `model` and nothing fixed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from agents._core.watcher import Finding, ScanContext
+from agents._core.watcher import Finding, RuleReads, ScanContext
 from agents.approval_watcher.amount_outlier import amount_outlier
 from agents.approval_watcher.policy import StalledRule
 from agents.approval_watcher.split_purchase import split_purchase
@@ -27,3 +27,11 @@ def models(rule) -> set[str]:  # noqa: ANN001 - any of the policy's rule types
     if isinstance(rule, StalledRule) and rule.age_source == "state_change":
         return {rule.model, "mail.message", "mail.tracking.value"}
     return {rule.model}
+
+
+def reads(rule) -> RuleReads:  # noqa: ANN001 - any of the policy's rule types
+    """Beyond the fields the policy names (preflight checks those by key), the rules read only these."""
+    fixed = {rule.model: frozenset({"display_name", "create_date", "write_date"})}
+    if isinstance(rule, StalledRule) and rule.age_source == "state_change":
+        fixed |= {"mail.message": frozenset({"res_id", "date"}), "mail.tracking.value": frozenset()}
+    return RuleReads(target=rule.model, fields=fixed)

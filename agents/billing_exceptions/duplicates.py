@@ -14,9 +14,9 @@ from agents.billing_exceptions import _moves as mv
 from agents.billing_exceptions.policy import DuplicateBillRule
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
-_DUPLICATE_FIELDS = ("commercial_partner_id", "partner_id", "ref", "invoice_date", "date")
+SUSPECT_FIELDS = ("commercial_partner_id", "partner_id", "ref", "invoice_date", "date")
 # What is read of every other bill of the suspects' vendors: just enough to match them (names come later, for the few).
-_MATCH_FIELDS = ["commercial_partner_id", "ref", "invoice_date", "date", "state", "payment_state", "currency_id", "amount_total"]
+MATCH_FIELDS = ["commercial_partner_id", "ref", "invoice_date", "date", "state", "payment_state", "currency_id", "amount_total"]
 _MATCH_PAGE = 10_000  # small rows: fewer, larger pages
 
 
@@ -27,7 +27,7 @@ def normalized_reference(ref: object) -> str:
 
 def duplicate_bill(ctx: ScanContext, rule: DuplicateBillRule) -> list[Finding]:
     """An open bill that repeats another non-cancelled bill of the same vendor: same reference, or same total nearby."""
-    fields = mv.fields_for(ctx, rule, *_DUPLICATE_FIELDS)
+    fields = mv.fields_for(ctx, rule, *SUSPECT_FIELDS)
     domain = mv.scope(ctx, rule, states=rule.states, extra=mv.entered_before(ctx, rule))
     suspects = [row for page in ctx.gateway.pages(mv.MOVE, domain, fields) for row in page]
     if not suspects:
@@ -67,7 +67,7 @@ def _other_bills(ctx: ScanContext, rule: DuplicateBillRule, suspects: list[Recor
     since = (min(dates) if dates else ctx.now.date()) - rule.lookback
     domain = [("move_type", "in", list(rule.move_types)), ("state", "!=", "cancel"), ("commercial_partner_id", "in", vendors),
               "|", ("invoice_date", "=", False), ("invoice_date", ">=", since.isoformat())]  # fmt: skip
-    return [row for page in ctx.gateway.pages(mv.MOVE, domain, _MATCH_FIELDS, page_size=_MATCH_PAGE) for row in page]
+    return [row for page in ctx.gateway.pages(mv.MOVE, domain, MATCH_FIELDS, page_size=_MATCH_PAGE) for row in page]
 
 
 def _duplicate(ctx: ScanContext, rule: DuplicateBillRule, row: Record, by_ref: dict[tuple[int, str], list[Record]],

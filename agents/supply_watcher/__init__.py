@@ -2,6 +2,6 @@
 
 from agents._core.watcher import Watcher
 from agents.supply_watcher.policy import POLICY_MODEL
-from agents.supply_watcher.rules import detect, models
+from agents.supply_watcher.rules import detect, models, reads
 
-WATCHER = Watcher(name="supply_watcher", policy_model=POLICY_MODEL, detect=detect, models=models)
+WATCHER = Watcher(name="supply_watcher", policy_model=POLICY_MODEL, detect=detect, models=models, reads=reads)

@@ -14,6 +14,16 @@ from agents._core.watcher import ScanContext
 
 CHUNK = 1000  # products per batched read: keeps `in` lists and pages reasonable on a real server
 OPEN_PO_STATES = ["draft", "sent", "to approve", "purchase"]
+# The fields each read takes, by model: named once, so preflight checks the same list against the server.
+PRODUCT_FIELDS = ["display_name", "active", "categ_id", "uom_id", "seller_ids"]
+SELLER_FIELDS = ["partner_id", "product_id", "delay", "price", "min_qty", "currency_id", "date_start", "date_end"]
+LOCATION_FIELDS = ["warehouse_id", "usage"]
+TYPE_FIELDS = ["warehouse_id"]
+MOVE_FIELDS = ["picking_id", "product_id", "location_id", "quantity", "product_uom", "date", "state", "location_usage",
+               "location_dest_usage"]  # fmt: skip
+QUANT_FIELDS = ["product_id", "location_id", "quantity", "reserved_quantity"]
+ORDER_LINE_FIELDS = ["order_id", "product_id", "product_qty", "qty_received", "state"]
+ORDER_FIELDS = ["name", "picking_type_id"]
 Key = tuple[int, int]  # (product id, warehouse id)
 
 
@@ -83,7 +93,7 @@ class Supply:
         """Products by id, archived ones included (`read` does not filter them), with their valid sellers."""
         wanted = sorted(set(ids))
         missing = [i for i in wanted if i not in self._products]
-        fields = ["display_name", "active", "categ_id", "uom_id", "seller_ids"]
+        fields = list(PRODUCT_FIELDS)
         tagged = bool(self._critical_tags) and "product_tag_ids" in self.gateway.fields_get("product.product")
         for chunk in chunks(missing):
             rows = self.by_ids("product.product", chunk, fields + (["product_tag_ids"] if tagged else []))
@@ -101,7 +111,7 @@ class Supply:
 
     def _sellers(self, ids: set[int]) -> dict[int, tuple[int | None, Seller]]:
         """Supplier info id -> (the variant it is limited to, the seller); expired and future prices left out."""
-        fields = ["partner_id", "product_id", "delay", "price", "min_qty", "currency_id", "date_start", "date_end"]
+        fields = SELLER_FIELDS
         out: dict[int, tuple[int | None, Seller]] = {}
         for chunk in chunks(sorted(ids)):
             for row in self.by_ids("product.supplierinfo", chunk, fields):
@@ -133,14 +143,14 @@ class Supply:
         """Location id -> its warehouse, None for a location that is not internal stock or has no warehouse."""
         todo = sorted(set(ids) - set(self._location_wh))
         for chunk in chunks(todo):
-            for row in self.by_ids("stock.location", chunk, ["warehouse_id", "usage"]):
+            for row in self.by_ids("stock.location", chunk, LOCATION_FIELDS):
                 self._location_wh[row["id"]] = m2o_id(row.get("warehouse_id")) if row.get("usage") == "internal" else None
         return self._location_wh
 
     def warehouses_of_types(self, ids: Iterable[int]) -> dict[int, int | None]:
         todo = sorted(set(ids) - set(self._type_wh))
         for chunk in chunks(todo):
-            for row in self.by_ids("stock.picking.type", chunk, ["warehouse_id"]):
+            for row in self.by_ids("stock.picking.type", chunk, TYPE_FIELDS):
                 self._type_wh[row["id"]] = m2o_id(row.get("warehouse_id"))
         return self._type_wh
 
@@ -205,7 +215,7 @@ class Supply:
         """Available quantity (on hand - reserved) in each warehouse's internal locations."""
         domain = [("product_id", "in", list(product_ids))]  # other locations' quants are left out below, by location
         stock: dict[Key, float] = defaultdict(float)
-        for page in self.gateway.pages("stock.quant", domain, ["product_id", "location_id", "quantity", "reserved_quantity"]):
+        for page in self.gateway.pages("stock.quant", domain, QUANT_FIELDS):
             warehouses = self.warehouses_of_locations({m2o_id(r.get("location_id")) or 0 for r in page})
             for row in page:
                 warehouse = warehouses.get(m2o_id(row.get("location_id")) or 0)
@@ -217,11 +227,11 @@ class Supply:
     def open_orders(self, product_ids: Sequence[int]) -> dict[Key | tuple[int, None], list[str]]:
         """Open RFQs and purchase orders not fully received, by product and destination warehouse (None: unknown)."""
         domain = [("product_id", "in", list(product_ids)), ("state", "in", OPEN_PO_STATES)]
-        fields = ["order_id", "product_id", "product_qty", "qty_received", "state"]
+        fields = ORDER_LINE_FIELDS
         lines = [line for page in self.gateway.pages("purchase.order.line", domain, fields) for line in page if _open(line)]
         orders: dict[int, Record] = {}
         for chunk in chunks(sorted({m2o_id(line.get("order_id")) or 0 for line in lines})):
-            orders |= {row["id"]: row for row in self.by_ids("purchase.order", chunk, ["name", "picking_type_id"])}
+            orders |= {row["id"]: row for row in self.by_ids("purchase.order", chunk, ORDER_FIELDS)}
         types = self.warehouses_of_types({m2o_id(o.get("picking_type_id")) or 0 for o in orders.values()} - {0})
         found: dict[Key | tuple[int, None], list[str]] = defaultdict(list)
         for line in lines:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from agents._core.watcher import Finding, ScanContext
+from agents._core.watcher import Finding, RuleReads, ScanContext
+from agents.supply_watcher import _reads as r
 from agents.supply_watcher._reads import Supply
+from agents.supply_watcher._reorder import FIELDS as ORDERPOINT_FIELDS, ORDERPOINT
 from agents.supply_watcher.below_min import below_min
 from agents.supply_watcher.drift import lead_time_drift
 from agents.supply_watcher.late_receipt import late_receipt
-from agents.supply_watcher.policy import RuleSpec
+from agents.supply_watcher.policy import RECEIPT_FACTS, RuleSpec
 from agents.supply_watcher.stockout import stockout_eta
 
 _PRODUCTS = {"product.product", "product.supplierinfo"}
@@ -44,3 +46,27 @@ RULES: dict[str, Callable[[ScanContext, Any, Supply], list[Finding]]] = {
     "late_receipt": late_receipt,
     "lead_time_drift": lead_time_drift,
 }
+
+
+def _f(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+_PRODUCT_READS = {"product.product": _f(*r.PRODUCT_FIELDS), "product.supplierinfo": _f(*r.SELLER_FIELDS)}
+_ORDER_READS = {"purchase.order.line": _f(*r.ORDER_LINE_FIELDS), "purchase.order": _f(*r.ORDER_FIELDS),
+                "stock.picking.type": _f(*r.TYPE_FIELDS)}  # fmt: skip
+_STOCK_READS = {"stock.move": _f(*r.MOVE_FIELDS), "stock.quant": _f(*r.QUANT_FIELDS), "stock.location": _f(*r.LOCATION_FIELDS)}
+_RECEIPTS = {"stock.picking": _f("display_name", "scheduled_date", "picking_type_code", "state", "partner_id", "date_done",
+                                 "purchase_id")}  # fmt: skip
+_POINTS = {ORDERPOINT: _f(*ORDERPOINT_FIELDS)}
+
+
+def reads(rule: RuleSpec) -> RuleReads:
+    """Each rule type's reads by model, from the same lists its code reads with (the models are MODELS')."""
+    known = {**_POINTS, **_PRODUCT_READS, **_ORDER_READS, **_STOCK_READS, **_RECEIPTS}
+    if rule.type == "late_receipt":
+        known["stock.picking"] |= _f(*RECEIPT_FACTS)
+    if rule.type == "lead_time_drift":
+        known["purchase.order"] = _f("date_approve")  # when the order was confirmed: the receipt's lead time starts
+    return RuleReads(target="stock.picking" if rule.type == "late_receipt" else ORDERPOINT,
+                     fields={model: known.get(model, frozenset()) for model in models(rule)})

@@ -108,7 +108,7 @@ def test_a_rule_without_an_age_figure_gets_a_plain_hint() -> None:
     outliers = [_decided("unusual_amount", 0, "rejected", 0.0, "known bulk order") for _ in range(5)]
     outliers = [o.model_copy(update={"evidence": {"numbers": {"robust_z": 4.0}}, "id": f"P{i:08d}"}) for i, o in enumerate(outliers)]
     (noise,) = rule_noise(outliers, policy)
-    assert noise.hint == ("5 of 5 rejected at step 1, 5 as 'known bulk order': review rules[3] (unusual_amount)'s "
+    assert noise.hint == ("5 of 5 rejected at step 1, 5 as 'known bulk order': review rules[4] (unusual_amount)'s "
                           "parameters, or set mode: shadow while tuning it")
 
 

@@ -63,27 +63,40 @@ def test_a_broken_connection_fails_that_agent_only_naming_connection_and_cause(
 
 
 def test_a_missing_odoo_module_disables_only_the_rules_that_need_it(sandbox: Sandbox, engine: Engine, tmp_path: Path) -> None:
-    text = SHIPPED.read_text().replace("model: hr.expense ", "model: hr.expense.sheet ").replace(
-        '[["state", "=", "submitted"]]', '[["state", "=", "submit"]]')
+    text = _without_versions(SHIPPED.read_text())  # the expense report rule (Odoo <=18) now runs on the sandbox (19)
     add_agent(engine, "legacy_watcher", text, tmp_path)
     report = engine.run_once("legacy_watcher")
     assert report.ok
-    assert report.disabled == {"expense_waiting_approval": (
+    assert report.disabled == {"expense_report_waiting_approval": (
         "model 'hr.expense.sheet' does not exist on this server (install its Odoo module): "
         "Object hr.expense.sheet doesn't exist")}
-    assert report.proposal_ids and all(p.rule_id != "expense_waiting_approval" for p in engine.services.store.list_proposals())
+    assert report.proposal_ids and all(p.rule_id != "expense_report_waiting_approval"
+                                       for p in engine.services.store.list_proposals())
+
+
+def test_a_rule_for_other_odoo_versions_is_skipped_with_its_reason(engine: Engine) -> None:
+    report = engine.run_once("approval_watcher", dry_run=True)
+    assert report.ok
+    assert report.disabled == {"expense_report_waiting_approval": "applies to Odoo <19 only; this server runs 19.0"}
+    assert report.found.get("expense_waiting_approval"), "the Odoo 19 expense rule runs on the sandbox (19.0)"
+
+
+def _without_versions(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.strip().startswith("odoo_version:"))
 
 
 def test_a_run_with_no_rule_able_to_run_fails_naming_connection_and_cause(engine: Engine, tmp_path: Path) -> None:
-    text = SHIPPED.read_text().replace("model: hr.expense ", "model: hr.expense.sheet ").replace(
+    text = _without_versions(SHIPPED.read_text()).replace("model: hr.expense\n", "model: hr.expense.sheet\n").replace(
         "model: purchase.order", "model: purchase.requisition").split("\n  # Anomalies")[0]
     add_agent(engine, "legacy_watcher", text, tmp_path)
     report = engine.run_once("legacy_watcher")
     assert not report.ok
+    missing = "does not exist on this server (install its Odoo module): Object {0} doesn't exist"
     assert report.error == (
-        "Odoo connection 'default': rule po_waiting_approval: model 'purchase.requisition' does not exist on this server "
-        "(install its Odoo module): Object purchase.requisition doesn't exist; rule expense_waiting_approval: model "
-        "'hr.expense.sheet' does not exist on this server (install its Odoo module): Object hr.expense.sheet doesn't exist"
+        f"Odoo connection 'default': rule po_waiting_approval: model 'purchase.requisition' "
+        f"{missing.format('purchase.requisition')}; rule expense_waiting_approval: model 'hr.expense.sheet' "
+        f"{missing.format('hr.expense.sheet')}; rule expense_report_waiting_approval: model 'hr.expense.sheet' "
+        f"{missing.format('hr.expense.sheet')}"
     )
     assert engine.run_once("approval_watcher").ok
 

@@ -31,9 +31,11 @@ def test_the_shipped_policy_loads() -> None:
     policy = loaded.policy
     assert isinstance(policy, ApprovalWatcherPolicy)
     assert policy.mode == "live" and policy.schedule.cron == "*/15 7-18 * * mon-fri"
-    assert [rule.id for rule in policy.rules] == ["po_waiting_approval", "expense_waiting_approval", "split_orders",
-                                                  "unusual_amount"]
-    po, expense, split, outlier = policy.rules
+    assert [rule.id for rule in policy.rules] == ["po_waiting_approval", "expense_waiting_approval",
+                                                  "expense_report_waiting_approval", "split_orders", "unusual_amount"]
+    po, expense, expense_report, split, outlier = policy.rules
+    assert (expense.odoo_version, expense.model) == (">=19", "hr.expense")
+    assert (expense_report.odoo_version, expense_report.model) == ("<19", "hr.expense.sheet")
     assert isinstance(split, SplitPurchaseRule) and split.window == timedelta(days=7) and split.approval_amount == 5000
     assert isinstance(outlier, AmountOutlierRule) and outlier.z_threshold == 3.5
     assert po.ladder[1].after == timedelta(hours=40)
@@ -97,7 +99,7 @@ def test_step_for_is_the_highest_step_reached() -> None:
 
 
 def test_fields_read_cover_fields_subject_and_age() -> None:
-    po, expense, split, outlier = _load(SHIPPED).policy.rules
+    po, expense, _, split, outlier = _load(SHIPPED).policy.rules
     assert split.fields_read() == {"name", "partner_id", "amount_total", "user_id", "state", "date_order"}
     assert outlier.fields_read() == {"name", "partner_id", "amount_total", "user_id", "state", "date_order"}
     assert po.fields_read() == {"name", "partner_id", "amount_total", "user_id", "state"}
@@ -187,10 +189,11 @@ def test_live_mode_needs_an_approver_for_every_step(tmp_path: Path) -> None:
     # slack.approvers empty; only po step 2 names its own approvers: every other step has no one.
     path = _variant(tmp_path, "odoo_groups: [purchase.group_purchase_manager]   #", "odoo_groups: []   #")
     problems = _problems(path)
-    assert len(problems) == 6
+    assert len(problems) == 8
     assert all("this step names no approvers" in p for p in problems)
     assert [p.split(":")[1].strip() for p in problems] == ["rules[0].ladder[0]", "rules[1].ladder[0]", "rules[1].ladder[1]",
-                                                           "rules[2].ladder[0]", "rules[2].ladder[1]", "rules[3].ladder[0]"]
+                                                           "rules[2].ladder[0]", "rules[2].ladder[1]", "rules[3].ladder[0]",
+                                                           "rules[3].ladder[1]", "rules[4].ladder[0]"]
 
 
 def test_shadow_mode_needs_no_approvers(tmp_path: Path) -> None:
@@ -229,4 +232,36 @@ def test_problem_text_format() -> None:
 
 def test_each_rule_type_has_its_model() -> None:
     rules = _load(SHIPPED).policy.rules
-    assert [type(rule) for rule in rules] == [StalledRule, StalledRule, SplitPurchaseRule, AmountOutlierRule]
+    assert [type(rule) for rule in rules] == [StalledRule, StalledRule, StalledRule, SplitPurchaseRule, AmountOutlierRule]
+
+
+@pytest.mark.parametrize("spec", ['"19+"', '">= nineteen"', '">=19,"', "19.0.1"])
+def test_odoo_version_is_a_strict_range(tmp_path: Path, spec: str) -> None:
+    path = _variant(tmp_path, 'odoo_version: ">=19"', f"odoo_version: {spec}")
+    line = path.read_text().splitlines().index(f"    odoo_version: {spec}         # Odoo 19 approves expenses one by one; "
+                                               "elsewhere this rule is skipped (run log says so)") + 1
+    value = spec.strip('"')
+    assert _problems(path) == [f"{line}: rules[1].odoo_version: '{value}' is not a range of Odoo versions "
+                               "(write e.g. \">=19\", \"<19\" or \">=17,<19\" (quoted))"]
+
+
+def test_an_odoo_version_range_that_matches_nothing_is_refused(tmp_path: Path) -> None:
+    path = _variant(tmp_path, 'odoo_version: ">=19"', 'odoo_version: ">=19,<18"')
+    assert [p.split(": ", 1)[1] for p in _problems(path)] == [
+        "rules[1].odoo_version: '>=19,<18' matches no Odoo version (loosen it, e.g. \">=17,<19\")"]
+
+
+@pytest.mark.parametrize(("spec", "matching"), [
+    (">=19", ["19.0", "saas~19.2", "20.0"]),
+    ("<19", ["17.0", "saas~17.2", "18.0"]),
+    (">=17,<19", ["17.0", "saas~17.2", "18.0"]),
+    ("18", ["18.0"]),
+    (">18", ["19.0", "saas~19.2", "20.0"]),  # a bare major compares majors: 18.2 is not above 18
+    ("<=18", ["17.0", "saas~17.2", "18.0"]),
+    (">=17.2,<19", ["saas~17.2", "18.0"]),
+])
+def test_odoo_version_ranges_match_server_versions(spec: str, matching: list[str]) -> None:
+    from agents._core.odoo_versions import parse_server_version, version_matches
+
+    servers = ["17.0", "saas~17.2", "18.0", "19.0", "saas~19.2", "20.0"]
+    assert [s for s in servers if version_matches(spec, parse_server_version(s))] == matching

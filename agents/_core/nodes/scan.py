@@ -14,6 +14,7 @@ from agents._core.drafting import DraftInput, template_draft
 from agents._core.feasibility import unrunnable
 from agents._core.nodes.scan_state import ScanState
 from agents._core.odoo.errors import OdooModuleMissing
+from agents._core.preflight import skipped_rules
 from agents._core.privacy import pseudonymize, shared_evidence, shared_label, shared_view
 from agents._core.queue_stats import snapshot_rows
 from agents._core.services import Services
@@ -33,7 +34,11 @@ def collect(services: Services, state: ScanState) -> ScanState:
     gateway = services.gateway(policy.odoo)
     watcher = services.agents[agent].watcher
     disabled: dict[str, str] = {}
+    if any(rule.odoo_version for rule in policy.rules):  # a rule for other Odoo versions is skipped, with why
+        disabled |= skipped_rules(policy.rules, gateway.server_version())
     for rule in policy.rules:
+        if rule.id in disabled:
+            continue
         try:
             gateway.require_models(sorted(watcher.models(rule)))
         except OdooModuleMissing as exc:

@@ -135,6 +135,27 @@ class OdooGateway:
             self._fields_cache[model] = self._call(model, "fields_get", [], {"attributes": attrs}, retry=True)
         return self._fields_cache[model]
 
+    def has_access(self, model: str, operation: str) -> bool:
+        """Whether this user's access rights allow `operation` (read, write, create, unlink) on `model` at all.
+
+        Checked on real servers: Odoo 18 and 19 answer has_access(ids, operation) over RPC; 17 has only
+        check_access_rights (18 and 19 keep it, deprecated).
+        """
+        if self.server_major() >= 18:
+            return bool(self._call(model, "has_access", [[], operation], {}, retry=True))
+        return bool(self._call(model, "check_access_rights", [operation], {"raise_exception": False}, retry=True))
+
+    def server_version(self) -> str | None:
+        """The server's version as it says it ('17.0', 'saas~17.2', '19.0'), known once logged in."""
+        if self.transport.server_version is None:
+            self.fields_get("res.users")  # the first call logs in, and the login learns the version
+        return self.transport.server_version
+
+    def server_major(self) -> int:
+        """The server's major version (17, 18, 19); 0 when it did not say."""
+        digits = "".join(c if c.isdigit() else " " for c in self.server_version() or "").split()
+        return int(digits[0]) if digits else 0
+
     def require_models(self, models: Sequence[str]) -> None:
         """Fail early, with the module's model named, when the server lacks a model a rule reads."""
         for model in models:

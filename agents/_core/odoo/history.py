@@ -133,6 +133,9 @@ class AsOfGateway:
     def xmlid(self, xmlid: str) -> int | None:
         return self._history.gateway.xmlid(xmlid)  # an XML id names the same record at any time
 
+    def server_version(self) -> str | None:
+        return self._history.gateway.server_version()
+
     def last_changes(self, model: str, field: str, ids: Sequence[int]) -> dict[int, datetime]:
         history = self._history.history(model, {field})
         latest = {}

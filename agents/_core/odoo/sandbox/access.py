@@ -17,8 +17,8 @@ MODEL_GROUPS: dict[str, tuple[str, str]] = {  # model -> (group xml id, the name
 }
 # Fields declared with groups=: reading one, or searching through it, needs the group.
 FIELD_GROUPS: dict[tuple[str, str], str] = {("mail.message", "tracking_value_ids"): "base.group_system"}
-# Open to every user: fields_get, and check_object_reference (Odoo runs it as superuser).
-_OPEN = frozenset({"fields_get", "check_object_reference"})
+# Open to every user: fields_get, has_access, and check_object_reference (Odoo runs it as superuser).
+_OPEN = frozenset({"fields_get", "check_object_reference", "has_access"})
 _OPERATIONS = {"create": "create", "write": "modify", "unlink": "delete"}
 
 

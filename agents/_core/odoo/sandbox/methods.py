@@ -168,6 +168,14 @@ def check_object_reference(c: Call, module: str, xml_id: str, raise_on_access_er
     return list(found)
 
 
+def has_access(c: Call, ids: Any, operation: str) -> bool:
+    """Odoo 18+'s access-rights question: False where this sandbox's ACLs would refuse the operation."""
+    if c.uid in c.store.readonly_uids and operation in ("create", "write", "unlink"):
+        return False
+    needed = access.MODEL_GROUPS.get(c.model.name)
+    return needed is None or c.uid == access.SUPERUSER_UID or has_group(c.store, c.uid, needed[0])
+
+
 def user_has_group(c: Call, ids: Any, group_ext_id: str) -> bool:
     return has_group(c.store, _one(c, ids), group_ext_id)
 
@@ -176,14 +184,15 @@ Method = Callable[..., Any]
 GENERIC: dict[str, Method] = {
     "search_read": search_read, "search": search, "search_count": search_count, "read": read,
     "exists": exists, "fields_get": fields_get, "create": create, "write": write, "unlink": unlink,
-    "name_search": name_search, "default_get": default_get,
+    "name_search": name_search, "default_get": default_get, "has_access": has_access,
 }
 THREAD: dict[str, Method] = {"message_post": message_post, "activity_schedule": activity_schedule}
 SPECIFIC: dict[str, dict[str, Method]] = {
     "res.users": {"context_get": context_get, "has_group": user_has_group},
     "ir.model.data": {"check_object_reference": check_object_reference},
 }
-RECORD_METHODS = frozenset({"read", "exists", "write", "unlink", "message_post", "activity_schedule", "has_group"})
+RECORD_METHODS = frozenset({"read", "exists", "write", "unlink", "message_post", "activity_schedule", "has_group",
+                            "has_access"})
 _WRITES = {"create": ("create", None), "write": ("modify", None), "unlink": ("delete", None),
            "message_post": ("create", "mail.message"), "activity_schedule": ("create", "mail.activity")}
 
