@@ -152,9 +152,11 @@ def test_group_assignee_is_the_lowest_id_member_other_than_the_subject(sandbox: 
 
 
 def test_once_prints_the_proposal_it_did_not_offer(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = policies_with_first_action(tmp_path, "{type: schedule_activity, assign_to: 'login:nobody.here'}")
+    # The policy passes preflight (it names no missing login); the buyer left after it was checked.
+    folder = policies_with_first_action(tmp_path, "{type: schedule_activity, assign_to: subject}")
     path = folder / "approval_watcher.yaml"  # the second step too: the live clock decides which step an order is at
-    path.write_text(path.read_text().replace("assign_to: group:purchase.group_purchase_manager", "assign_to: login:nobody.here"))
+    path.write_text(path.read_text().replace("assign_to: group:purchase.group_purchase_manager", "assign_to: subject", 1))
+    sandbox.env("res.users").write([user_id(sandbox, "nina.buyer")], {"active": False})
     for name, value in {"SENTINEL_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "SENTINEL_POLICY_DIR": str(folder),
                         "ODOO_URL": sandbox.url, "ODOO_DB": "sandbox", "ODOO_USER": "admin",
                         "ODOO_PASSWORD": "admin"}.items():
@@ -162,7 +164,7 @@ def test_once_prints_the_proposal_it_did_not_offer(sandbox: Sandbox, tmp_path: P
     result = CliRunner().invoke(app, ["once", "approval_watcher", "--dry-run"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    reason = f": not proposed (schedule_activity for rule {RULE}): no active Odoo user with login 'nobody.here'"
+    reason = f": not proposed (schedule_activity for rule {RULE}): res.users #3 in 'user_id' (the rule's subject_field) is archived"
     skipped = [line.split("#")[1].split(":")[0] for line in lines if line.endswith(reason)]
     assert skipped, result.stdout
     offered = [line for line in lines if "would propose" in line and f"(rule {RULE}," in line]

@@ -40,7 +40,7 @@ MISTAKES = [  # (what the shipped file says, the mistake, the word that marks it
     ("          - type: post_note\n      - after: 40h", "          - type: create_rfq\n      - after: 40h", "create_rfq",
      "rules[0].ladder[0].actions[0].type: 'create_rfq' cannot run on purchase.order (create_rfq runs only on "
      "stock.warehouse.orderpoint: use post_note or schedule_activity here)"),
-    ("assign_to: login:grace.finance     #", "assign_to: login:grace.fnance     #", "grace.fnance",
+    ("assign_to: group:purchase.group_purchase_manager  #", "assign_to: login:grace.fnance  #", "grace.fnance",
      "rules[0].ladder[1].actions[0].assign_to: no Odoo user has the login 'grace.fnance' (did you mean 'grace.finance'?)"),
 ]
 
