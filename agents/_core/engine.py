@@ -12,7 +12,7 @@ from langgraph.types import Command
 from agents._core.graphs import build_proposal_graph, build_scan_graph
 from agents._core.logs import bound
 from agents._core.execution import lease_end
-from agents._core.nodes.proposal import carry_on
+from agents._core.nodes import proposal as nodes
 from agents._core.odoo.errors import OdooError
 from agents._core.policy_book import PolicyUnavailable
 from agents._core.services import REPLICA, Services
@@ -74,8 +74,7 @@ class Engine:
                 return
             snapshot = self.proposal_graph.get_state(config)
             if snapshot.interrupts:
-                waiting_for = (snapshot.interrupts[0].value or {}).get("waiting_for")
-                if waiting_for == "decision":
+                if _waits_for_decision(snapshot):
                     log.info("proposal %s resumed: %s by %s", proposal_id, proposal.decision, proposal.decided_by)
                     self.proposal_graph.invoke(Command(resume={"decision": proposal.decision}), config)
                 elif not self.services.paused():
@@ -83,8 +82,10 @@ class Engine:
                     self.proposal_graph.invoke(Command(resume={"resumed": "unpaused"}), config)
             elif snapshot.next:  # stopped between two steps (a crash): on from the last checkpoint
                 self.proposal_graph.invoke(None, config)
+                if _waits_for_decision(self.proposal_graph.get_state(config)):  # it had not reached the wait yet
+                    self.proposal_graph.invoke(Command(resume={"decision": proposal.decision}), config)
             elif proposal.status in ("approved", "executing") and not self.services.paused():
-                carry_on(self.services, proposal_id)
+                nodes.carry_on(self.services, proposal_id)
             leases.release(store, proposal_id, REPLICA)
 
     def unpause(self, proposal_id: str) -> bool:
@@ -153,3 +154,7 @@ class Engine:
             return self.services.policy(agent).odoo
         except PolicyUnavailable:
             return "?"
+
+
+def _waits_for_decision(snapshot: Any) -> bool:  # noqa: ANN401 - a LangGraph StateSnapshot
+    return any((i.value or {}).get("waiting_for") == "decision" for i in snapshot.interrupts)
