@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -27,15 +28,19 @@ from agents._core.test_seams import ENV as CRASH_AT
 from runner import app, build_engine
 from state import Proposal, leases
 from tests.loop.conftest import marked_writes, settings_for
+from tests.pg import fresh_schema, postgres_url_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 CRASH_POINTS = ("decided", "acting", "written")
 TRIALS = int(os.environ.get("SENTINEL_CRASH_TRIALS", "3"))
+SHORT_LEASE = {"SENTINEL_LEASE_SECONDS": "1", "ODOO_REQUEST_LIMIT": "1", "ODOO_TIMEOUT": "1"}  # a lease of 2 s
 
 
-def cli_env(sandbox: Sandbox, db: Path, **extra: str) -> dict[str, str]:
+def cli_env(sandbox: Sandbox, db: Path | str, **extra: str) -> dict[str, str]:
+    """The environment of a runner.py process; `db` a SQLite file or a database URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTINEL_", "ODOO_", "SLACK_"))}
-    env.update({"SENTINEL_DATABASE_URL": f"sqlite:///{db}", "SENTINEL_POLICY_DIR": "policies", "ODOO_URL": sandbox.url,
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
+    env.update({"SENTINEL_DATABASE_URL": url, "SENTINEL_POLICY_DIR": "policies", "ODOO_URL": sandbox.url,
                 "ODOO_DB": "sandbox", "ODOO_USER": "admin", "ODOO_PASSWORD": "admin", **extra})
     return env
 
@@ -51,7 +56,7 @@ def a_pending_note(engine: Engine) -> Proposal:
     return next(p for p in engine.services.store.list_proposals(status="pending") if p.action == "post_note")
 
 
-def approve_and_die(sandbox: Sandbox, db: Path, proposal_id: str, point: str, **extra: str) -> None:
+def approve_and_die(sandbox: Sandbox, db: Path | str, proposal_id: str, point: str, **extra: str) -> None:
     env = cli_env(sandbox, db, **{CRASH_AT: point, **extra})
     done = subprocess.run([sys.executable, "runner.py", "proposals", "approve", proposal_id, "--as", "grace.finance"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
@@ -93,9 +98,8 @@ def test_resume_after_a_crash_carries_the_stored_decision_out(sandbox: Sandbox, 
     """The issue's case: killed right after `approved`, then `pause` and `resume` (it crashed with KeyError)."""
     db = tmp_path / "sentinel.db"
     proposal = a_pending_note(fresh_engine(sandbox, db))
-    short = {"SENTINEL_LEASE_SECONDS": "1", "ODOO_REQUEST_LIMIT": "1", "ODOO_TIMEOUT": "1"}  # a lease of 2 s
-    approve_and_die(sandbox, db, proposal.id, "decided", **short)
-    env = cli_env(sandbox, db, **short)
+    approve_and_die(sandbox, db, proposal.id, "decided", **SHORT_LEASE)
+    env = cli_env(sandbox, db, **SHORT_LEASE)
     runner = CliRunner()
     assert runner.invoke(app, ["pause", "--reason", "maintenance"], env=env).exit_code == 0
     time.sleep(2.2)  # the dead process's lease runs out
@@ -106,3 +110,28 @@ def test_resume_after_a_crash_carries_the_stored_decision_out(sandbox: Sandbox, 
     assert store.get(proposal.id).status == "executed"
     assert len(marked_writes(sandbox, proposal.id)) == 1
     assert leases.due(store, store.get(proposal.id).updated_at + timedelta(days=1)) == []  # nothing left to carry on
+
+
+def test_on_postgres_two_restarted_replicas_carry_a_killed_decision_out_once(sandbox: Sandbox, tmp_path: Path) -> None:
+    with fresh_schema(postgres_url_or_skip()) as url:
+        settings = settings_for(sandbox, tmp_path / "unused.db", SENTINEL_DATABASE_URL=url, **SHORT_LEASE)
+        proposal = a_pending_note(build_engine(settings, clock=sandbox.clock.now, model=None))
+        approve_and_die(sandbox, url, proposal.id, "decided", **SHORT_LEASE)
+        replicas = [build_engine(settings, clock=sandbox.clock.now, model=None) for _ in range(2)]
+        time.sleep(2.2)  # the dead process's lease runs out (real time: each replica's claim holds its own lease)
+        barrier = threading.Barrier(2)
+        carried: list[list[str]] = []
+
+        def restart(engine: Engine) -> None:
+            barrier.wait()
+            carried.append(recover_stuck(engine))
+
+        threads = [threading.Thread(target=restart, args=(e,)) for e in replicas]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(carried) == [[], [proposal.id]]  # the lease's compare-and-set: one replica drives it
+        assert replicas[0].services.store.get(proposal.id).status == "executed"
+        assert len(marked_writes(sandbox, proposal.id)) == 1
+        assert replicas[0].services.audit.verify().ok
