@@ -122,3 +122,17 @@ def test_odoo_refusing_the_action_is_shown_on_the_message_with_odoos_words(
     assert f"the Odoo action failed: Odoo connection 'default': {words}".replace("'", "\\u0027") in shown or \
         f"the Odoo action failed: Odoo connection 'default': {words}" in shown, shown
     assert ephemerals(fake_slack, GRACE) == []
+
+
+def test_an_approval_whose_write_went_unanswered_says_on_the_message_that_it_waits_for_odoo(
+        slack_engine: Engine, service: SlackService, fake_slack: FakeSlack, sandbox: Sandbox, proxy: FaultProxy) -> None:
+    proposal = posted(slack_engine, service)
+    method = {"post_note": "message_post", "schedule_activity": "create"}[proposal.action]
+    proxy.inject(Fault("drop_answer", method))
+    press(service, proposal, "sentinel.approve", GRACE)
+    settle(service, slack_engine)
+    waiting = slack_engine.services.store.get(proposal.id)
+    assert waiting.status == "executing" and waiting.attempts == 1  # unknown, not failed
+    shown = text_of(message(fake_slack, proposal))
+    assert f"Approved by <@{GRACE}>" in shown and "Waiting for Odoo" in shown and "nothing is written twice" in shown
+    assert "the Odoo action failed" not in shown and ephemerals(fake_slack, GRACE) == []
