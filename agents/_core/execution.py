@@ -11,7 +11,13 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from agents._core import actions
-from agents._core.odoo.errors import OdooError, OdooUnavailable
+from agents._core.odoo.errors import (
+    OdooAccessError,
+    OdooError,
+    OdooMissingError,
+    OdooModuleMissing,
+    OdooValidationError,
+)
 from agents._core.services import Services
 from agents._core.settings import Settings
 from agents._core.test_seams import crash_point
@@ -21,6 +27,9 @@ from state.tables import ProposalStatus, utcnow
 log = logging.getLogger(__name__)
 
 MAX_WAIT = timedelta(hours=1)  # the backoff's ceiling between two attempts (never below Odoo's request limit)
+# Odoo's refusal: trying again changes nothing, so the proposal fails with Odoo's message. Anything else (unreachable,
+# timed out, a lost answer, a login or gateway problem, a server error) may pass: the approval waits and is retried.
+REFUSALS = (OdooAccessError, OdooValidationError, OdooMissingError, OdooModuleMissing)
 Carried = Literal["executed", "failed", "waiting"] | ProposalStatus
 
 
@@ -47,12 +56,11 @@ def carry_out(services: Services, proposal: Proposal) -> Carried:
         current = store.get(proposal.id)
         return current.status if current else "failed"  # someone else took it further
     crash_point("acting")
-    gateway = services.gateway(proposal.connection)
     try:
-        result = actions.execute(gateway, _order(proposal), today=services.clock().date())
-    except OdooUnavailable as exc:
-        return wait_for_odoo(services, proposal, "executing", exc)
-    except OdooError as exc:  # Odoo refused (access, validation, missing record): trying again changes nothing
+        result = actions.execute(services.gateway(proposal.connection), _order(proposal), today=services.clock().date())
+    except OdooError as exc:
+        if not isinstance(exc, REFUSALS):
+            return wait_for_odoo(services, proposal, "executing", exc)
         store.transition(proposal.id, "executing", "failed", error=str(exc), next_attempt_at=None)
         services.audit.append("proposal.failed", actor="system:executor", proposal_id=proposal.id,
                               data={"error": str(exc), "odoo_error": exc.odoo_name, "attempt": proposal.attempts + 1})
@@ -65,7 +73,7 @@ def carry_out(services: Services, proposal: Proposal) -> Carried:
     return "executed"
 
 
-def wait_for_odoo(services: Services, proposal: Proposal, status: ProposalStatus, exc: OdooUnavailable) -> Carried:
+def wait_for_odoo(services: Services, proposal: Proposal, status: ProposalStatus, exc: OdooError) -> Carried:
     """Record the unknown outcome: the attempt, when the next one may come, and a message update saying it waits."""
     attempts = proposal.attempts + 1
     at = utcnow() + retry_delay(services.settings, attempts)

@@ -145,7 +145,7 @@ REASON_REQUIRED = "a reason is required to reject (add --reason \"…\")"
 ALREADY_DECIDED = "already {status} by {who}"
 DECIDED = "{id}: {status}"
 DECIDED_FAILED = "{id}: approved, but Odoo refused the action: {error}"
-DECIDED_WAITING = ("{id}: approved; Odoo did not answer ({error}). Sentinel checks what was written and tries again "
+DECIDED_WAITING = ("{id}: approved and waiting for Odoo ({error}). Sentinel checks what was written and tries again "
                    "after {when}; nothing is written twice")
 DECIDED_NOT_CARRIED = "{id}: {status} and recorded, but carrying it out stopped ({error}); Sentinel takes it up again"
 NOT_ALLOWED = "{who} is not allowed to decide this proposal (approvers: {approvers})"

@@ -66,7 +66,7 @@ def approve_behind_fault(engine: Engine, proposal: Proposal, proxy: FaultProxy, 
     proxy.inject(fault)
     outcome = decide(engine, proposal.id, "approve", APPROVER)
     assert outcome.ok and outcome.status == "executing", outcome.message
-    assert "Odoo did not answer" in outcome.message and "nothing is written twice" in outcome.message
+    assert "approved and waiting for Odoo" in outcome.message and "nothing is written twice" in outcome.message
     waiting = engine.services.store.get(proposal.id)
     assert waiting.attempts == 1 and waiting.next_attempt_at is not None and waiting.lease_until is None
     assert recover_stuck(engine) == []  # not due before Odoo's request limit has passed
@@ -190,3 +190,20 @@ def test_odoo_refusing_the_write_fails_the_proposal_with_odoos_message(
     assert delivered.endswith(f"— Odoo connection 'default': {message}")  # the update, where the person decided
     assert marked_writes(sandbox, proposal.id) == []
     assert recover_stuck(engine) == []  # a refusal is final: nothing retries it
+
+
+@pytest.mark.parametrize(("odoo_error", "status"), [
+    ("odoo.exceptions.ValidationError", "failed"),
+    ("odoo.exceptions.MissingError", "failed"),
+    ("psycopg2.errors.SerializationFailure", "executing"),  # a server error that may pass: it waits and is retried
+])
+def test_only_odoos_refusal_fails_an_approval(sandbox: Sandbox, proxy: FaultProxy, tmp_path: Path, odoo_error: str,
+                                              status: str) -> None:
+    direct, engine = engines(sandbox, proxy, tmp_path)
+    proposal = pending_with(direct, "approval_watcher", "post_note")
+    proxy.inject(Fault("odoo_error", "message_post", error=(odoo_error, "could not do it")))
+    outcome = decide(engine, proposal.id, "approve", APPROVER)
+    assert outcome.ok and outcome.status == status, outcome.message
+    after = engine.services.store.get(proposal.id)
+    assert after.error == "Odoo connection 'default': could not do it"
+    assert (after.next_attempt_at is None) == (status == "failed")

@@ -9,7 +9,7 @@ from langgraph.types import interrupt
 from agents._core import execution
 from agents._core.drafting import DraftInput, draft as draft_with_model
 from agents._core.nodes.proposal_state import ProposalState
-from agents._core.odoo.errors import OdooError, OdooUnavailable
+from agents._core.odoo.errors import OdooError
 from agents._core.privacy import MASK
 from agents._core.services import Services
 from agents._core.watcher import RecordRef, ScanContext
@@ -77,9 +77,9 @@ def verify(services: Services, state: ProposalState) -> ProposalState:
     rule_exists = any(rule.id == proposal.rule_id for rule in policy.rules)
     try:
         still = rule_exists and any(f.res_id == proposal.res_id for f in services.agents[proposal.agent].watcher.detect(ctx))
-    except OdooUnavailable as exc:  # nothing written yet: the approval stays and is verified again later
-        return {"outcome": execution.wait_for_odoo(services, proposal, "approved", exc)}
     except OdooError as exc:
+        if not isinstance(exc, execution.REFUSALS):  # nothing written yet: the approval stays, verified again later
+            return {"outcome": execution.wait_for_odoo(services, proposal, "approved", exc)}
         if services.store.transition(proposal.id, "approved", "failed", error=str(exc)):
             services.audit.append("proposal.failed", actor="system:verify", proposal_id=proposal.id,
                                   data={"error": str(exc), "odoo_error": exc.odoo_name})
