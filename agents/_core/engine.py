@@ -1,4 +1,4 @@
-"""The running core: compiled graphs over the services; one scan, thread starts, resumes and recovery."""
+"""The running core: compiled graphs over the services; one scan, thread starts, and carrying decisions on."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 from langgraph.types import Command
 
+from agents._core.execution import lease_end
 from agents._core.graphs import build_proposal_graph, build_scan_graph
 from agents._core.logs import bound
-from agents._core.execution import lease_end
 from agents._core.nodes import proposal as nodes
 from agents._core.odoo.errors import OdooError
 from agents._core.policy_book import PolicyUnavailable
