@@ -17,7 +17,7 @@ import typer
 
 from agents._core import messages
 from agents._core.console import deliver_outbox
-from agents._core.decisions import Actor, decide
+from agents._core.decisions import Actor, decide, recover_stuck
 from agents._core.engine import Engine
 from agents._core.odoo import OdooGateway, open_gateway
 from agents._core.policy import PolicyError, load_policy
@@ -472,11 +472,14 @@ def _decide(proposal_id: str, decision, who: str, reason: Optional[str]) -> None
     outcome = decide(engine, proposal_id, decision, Actor.parse(who), reason=reason)
     if not outcome.ok:
         _fail(messages.DECISION_REFUSED.format(why=outcome.message))
-    typer.echo(outcome.message)
+    refused = outcome.status == "failed" or outcome.problem is not None
+    typer.echo(outcome.message, err=refused)
     _deliver_here(engine)
     final = engine.services.store.get(proposal_id)
     if final is not None and final.status == "failed":  # recorded, carried to its end, and refused by Odoo
         _fail(messages.ACTION_FAILED.format(id=proposal_id, error=final.error or "unknown error"))
+    if refused:  # decided, but the action did not happen (yet): the exit code says so
+        raise typer.Exit(EXIT_FAILED)
 
 
 @audit_app.command("verify")
@@ -499,8 +502,8 @@ def resume() -> None:
     """Allow writes to Odoo again and carry out approved actions that waited."""
     _set_paused(False, None)
     engine = _engine()
-    for proposal in engine.services.store.list_proposals(status="approved"):
-        engine.unpause(proposal.id)
+    recover_stuck(engine)  # from each stored decision; one still held by a running process is left to it
+    _deliver_here(engine)
 
 
 def _set_paused(paused: bool, reason: Optional[str]) -> None:

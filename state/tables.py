@@ -18,6 +18,7 @@ ProposalStatus = Literal[
     "shadow", "pending", "approved", "rejected", "expired", "superseded", "executing", "executed", "failed", "snoozed"
 ]
 OPEN_STATUSES: tuple[ProposalStatus, ...] = ("pending", "approved", "executing")
+Decision = Literal["approve", "reject", "expire", "snooze"]
 Mode = Literal["live", "shadow"]
 DraftSource = Literal["template", "llm"]
 RunStatus = Literal["running", "ok", "failed"]
@@ -57,6 +58,12 @@ class Proposal(SQLModel, table=True):
     decided_by: str | None = None
     decided_at: datetime | None = None
     decision_reason: str | None = None
+    # The decision itself, stored with the status in one compare-and-set: recovery resumes from it, never from the wait.
+    decision: Decision | None = Field(default=None, sa_type=String)
+    attempts: int = 0  # tries of the action whose outcome was unknown (Odoo timed out or unreachable)
+    next_attempt_at: datetime | None = None  # not before: an unknown write may still land until Odoo's request limit
+    lease_by: str | None = None  # the process carrying the decision out (host:pid) ...
+    lease_until: datetime | None = None  # ... until then; a lease left to expire means that process died
     result: JSONObject | None = Field(default=None, sa_type=JSON)
     error: str | None = Field(default=None, sa_type=Text)
     slack_channel: str | None = None

@@ -1,4 +1,5 @@
-"""The typed action catalogue and its idempotent Odoo executors: each write carries [sentinel:<proposal id>]."""
+"""The typed action catalogue and its idempotent Odoo executors: each write carries [sentinel:<proposal id>], and each
+further step of a multi-write action its own [sentinel:<proposal id>:<step>]."""
 
 from __future__ import annotations
 
@@ -7,10 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
-
 from agents._core import assignees
-from agents._core.odoo.errors import OdooUnavailable, OdooValidationError
+from agents._core.odoo.errors import OdooValidationError
 from agents._core.odoo.gateway import OdooGateway
 from agents._core.odoo.review import review_flag
 from agents._core.odoo.values import m2o_id
@@ -19,8 +18,10 @@ ActionType = Literal["post_note", "schedule_activity", "reassign", "flag_for_rev
 TODO_ACTIVITY_XMLID = "mail.mail_activity_data_todo"
 
 
-def marker(proposal_id: str) -> str:
-    return f"[sentinel:{proposal_id}]"
+def marker(proposal_id: str, step: str | None = None) -> str:
+    """A step's own marker keeps one step's write from passing for another's: Odoo echoes an activity's note into
+    the record's chatter when it notifies the assignee, which must not read as the action's final note."""
+    return f"[sentinel:{proposal_id}:{step}]" if step else f"[sentinel:{proposal_id}]"
 
 
 @dataclass(frozen=True)
@@ -43,18 +44,11 @@ class ActionResult:
     odoo_ids: dict[str, int]
 
 
-def execute(gateway: OdooGateway, order: ActionOrder, *, today: date, attempts: int = 3) -> ActionResult:
-    """Run the action; transient failures retry the whole look-then-write step, so nothing is written twice."""
-    retrying = Retrying(
-        stop=stop_after_attempt(attempts),
-        wait=wait_exponential(multiplier=0.5, max=5),
-        retry=retry_if_exception_type(OdooUnavailable),
-        reraise=True,
-    )
-    for attempt in retrying:
-        with attempt:
-            return _EXECUTORS[order.type](gateway, order, today)
-    raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
+def execute(gateway: OdooGateway, order: ActionOrder, *, today: date) -> ActionResult:
+    """Run the action once. Every step looks for its marker before it writes, so running it again completes exactly
+    what is missing. Never retried here: after OdooUnavailable a write may still land (a slow request, a lost answer),
+    so the caller tries again only once Odoo's own request limit has passed and the marker can be trusted."""
+    return _EXECUTORS[order.type](gateway, order, today)
 
 
 def _post_note(gateway: OdooGateway, order: ActionOrder, today: date) -> ActionResult:
@@ -112,12 +106,18 @@ REORDER_RULE = "stock.warehouse.orderpoint"
 def _create_rfq(gateway: OdooGateway, order: ActionOrder, today: date) -> ActionResult:
     """A draft request for quotation for a reorder rule's product, delivered to its warehouse.
 
-    The marker goes into the RFQ's source document (origin), where a retry finds it before creating another.
+    Two steps, each found by its marker before it is written: the RFQ (marker in its source document, origin), then
+    its note (marker :note), so a retry after the RFQ alone was created writes only the note.
     """
     mark = marker(order.proposal_id)
     found = gateway.search_read("purchase.order", [("origin", "ilike", mark)], ["id", "name"], limit=1)
     if found:
-        return ActionResult(False, f"request for quotation {found[0]['name']} already created", {"purchase.order": found[0]["id"]})
+        rfq = replace(order, model="purchase.order", res_id=int(found[0]["id"]))
+        summary = f"request for quotation {found[0]['name']} already created"
+        if _marked_message(gateway, rfq, step="note"):
+            return ActionResult(False, summary, {"purchase.order": rfq.res_id})
+        message_id = gateway.message_post(rfq.model, rfq.res_id, f"{order.note} {marker(order.proposal_id, 'note')}")
+        return ActionResult(True, f"{summary}; its note added", {"purchase.order": rfq.res_id, "mail.message": message_id})
     quantity, vendor_id = float(order.args.get("quantity") or 0), order.args.get("vendor_id")
     if quantity <= 0 or not isinstance(vendor_id, int):
         raise OdooValidationError(gateway.connection, f"no quantity or vendor to order for {order.model} #{order.res_id}")
@@ -132,7 +132,7 @@ def _create_rfq(gateway: OdooGateway, order: ActionOrder, today: date) -> Action
     if warehouse and m2o_id(warehouse[0].get("in_type_id")):
         values["picking_type_id"] = m2o_id(warehouse[0]["in_type_id"])
     order_id = gateway.create("purchase.order", values)
-    message_id = gateway.message_post("purchase.order", order_id, f"{order.note} {mark}")
+    message_id = gateway.message_post("purchase.order", order_id, f"{order.note} {marker(order.proposal_id, 'note')}")
     name = gateway.read("purchase.order", [order_id], ["name"])[0]["name"]
     summary = f"request for quotation {name} created (draft) for {quantity:g} units"
     return ActionResult(True, summary, {"purchase.order": order_id, "mail.message": message_id})
@@ -141,8 +141,9 @@ def _create_rfq(gateway: OdooGateway, order: ActionOrder, today: date) -> Action
 def _update_reorder_min(gateway: OdooGateway, order: ActionOrder, today: date) -> ActionResult:
     """Raise a reorder rule's minimum within the policy's factor, tell the people named, then a marked note.
 
-    The note goes on the product (a reorder rule has no chatter) and is written last: found, everything was done.
-    Writing the same minimum again changes nothing, and a minimum is never lowered.
+    Steps: the minimum (writing the same minimum again changes nothing, and a minimum is never lowered), one activity
+    per person (marker :activity, looked for per person), the note on the product (a reorder rule has no chatter),
+    written last: found, everything was done.
     """
     rule = _reorder_rule(gateway, order, ["name", "product_id", "product_min_qty", "product_max_qty"])
     on_product = replace(order, model="product.product", res_id=m2o_id(rule["product_id"]) or 0)
@@ -167,7 +168,7 @@ def _update_reorder_min(gateway: OdooGateway, order: ActionOrder, today: date) -
         change = f"minimum of {rule['name']} already {current:g}, left as is"
     deadline = today + timedelta(days=int(order.args.get("deadline_days", 1)))
     summary = f"Reorder point raised: {rule['name']}"
-    activities = [_marked_activity(gateway, on_product, user, deadline, summary) for user in users]
+    activities = [_marked_activity(gateway, on_product, user, deadline, summary, step="activity") for user in users]
     note = f"{change}. {order.note} {marker(order.proposal_id)}"
     message_id = gateway.message_post(on_product.model, on_product.res_id, note)
     ids = {"mail.message": message_id, **({"mail.activity": activities[-1]} if activities else {})}
@@ -183,9 +184,10 @@ def _reorder_rule(gateway: OdooGateway, order: ActionOrder, fields: list[str]) -
     return rows[0]
 
 
-def _marked_activity(gateway: OdooGateway, order: ActionOrder, user_id: int, deadline: date, summary: str) -> int:
+def _marked_activity(gateway: OdooGateway, order: ActionOrder, user_id: int, deadline: date, summary: str, *,
+                     step: str) -> int:
     """A to-do for one person on the record, unless the marked one is already there."""
-    mark = marker(order.proposal_id)
+    mark = marker(order.proposal_id, step)
     found = gateway.search_read(
         "mail.activity",
         [("res_model", "=", order.model), ("res_id", "=", order.res_id), ("user_id", "=", user_id), ("note", "ilike", mark)],
@@ -194,10 +196,11 @@ def _marked_activity(gateway: OdooGateway, order: ActionOrder, user_id: int, dea
     )
     if found:
         return int(found[0]["id"])
-    return _new_activity(gateway, order, user_id, deadline, summary)
+    return _new_activity(gateway, order, user_id, deadline, summary, step=step)
 
 
-def _new_activity(gateway: OdooGateway, order: ActionOrder, user_id: int, deadline: date, summary: str) -> int:
+def _new_activity(gateway: OdooGateway, order: ActionOrder, user_id: int, deadline: date, summary: str, *,
+                  step: str | None = None) -> int:
     """A marked to-do on the record. The document's model goes in the context, as Odoo's own form does: looking up
     its ir.model row would need Access Rights that a service user should not have."""
     todo = gateway.xmlid(TODO_ACTIVITY_XMLID)
@@ -207,7 +210,7 @@ def _new_activity(gateway: OdooGateway, order: ActionOrder, user_id: int, deadli
         "res_id": order.res_id,
         "activity_type_id": todo,
         "summary": summary,
-        "note": f"<p>{html.escape(order.note)} {marker(order.proposal_id)}</p>",
+        "note": f"<p>{html.escape(order.note)} {marker(order.proposal_id, step)}</p>",
         "date_deadline": deadline.isoformat(),
         "user_id": user_id,
     }
@@ -234,10 +237,10 @@ def _resolve(gateway: OdooGateway, order: ActionOrder, refs: list[str], *, every
     return [user_id for users in found if isinstance(users, list) for user_id in users]
 
 
-def _marked_message(gateway: OdooGateway, order: ActionOrder) -> int | None:
+def _marked_message(gateway: OdooGateway, order: ActionOrder, *, step: str | None = None) -> int | None:
     found = gateway.search_read(
         "mail.message",
-        [("model", "=", order.model), ("res_id", "=", order.res_id), ("body", "ilike", marker(order.proposal_id))],
+        [("model", "=", order.model), ("res_id", "=", order.res_id), ("body", "ilike", marker(order.proposal_id, step))],
         ["id"],
         limit=1,
     )

@@ -1,18 +1,25 @@
-"""decide(): the one door for every decision (Slack, CLI, expiry sweep): authorize, compare-and-set, resume."""
+"""decide(): the one door for every decision (Slack, CLI, expiry sweep): authorize, compare-and-set, carry on."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Literal
 
 from agents._core import messages
 from agents._core.engine import Engine
-from agents._core.nodes.proposal_state import Decision
+from agents._core.execution import lease_end
+from agents._core.odoo.errors import OdooError
 from agents._core.odoo.values import m2o_id
+from agents._core.services import REPLICA
 from agents._core.snoozes import record_snooze
-from state import Proposal
+from agents._core.test_seams import crash_point
+from state import Proposal, leases
+from state.tables import Decision
+
+log = logging.getLogger(__name__)
 
 _TO_STATUS: dict[Decision, str] = {"approve": "approved", "reject": "rejected", "expire": "expired", "snooze": "snoozed"}
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
@@ -26,6 +33,7 @@ class Actor:
     # Slack user groups it belongs to. The CLI's `--as U123` resolves neither, so it counts as slack_users only.
     odoo_login: str | None = None
     slack_groups: frozenset[str] = frozenset()
+    identity_error: str | None = None  # the Odoo look-up of this person failed (Odoo down): who they are is unknown
 
     @classmethod
     def parse(cls, who: str) -> Actor:
@@ -42,6 +50,7 @@ class Outcome:
     message: str
     status: str | None = None
     already: bool = False  # lost the compare-and-set: someone (or the expiry sweep) decided first
+    problem: str | None = None  # decided and recorded, but carrying it out stopped: it is taken up again later
 
 
 def decide(engine: Engine, proposal_id: str, decision: Decision, actor: Actor, *, reason: str | None = None,
@@ -64,8 +73,11 @@ def decide(engine: Engine, proposal_id: str, decision: Decision, actor: Actor, *
                                   data={"decision": decision, "why": refusal})
             return Outcome(False, refusal, proposal.status)
     to_status = _TO_STATUS[decision]
+    # The decision is stored with the status, and this process takes the lease to carry it out, in one statement:
+    # from here on, whatever happens to this process, recovery finds the decision and carries it to its end.
     won = services.store.transition(
-        proposal.id, "pending", to_status, decided_by=str(actor), decided_at=services.clock(), decision_reason=reason
+        proposal.id, "pending", to_status, decided_by=str(actor), decided_at=services.clock(), decision_reason=reason,
+        decision=decision, lease_by=REPLICA, lease_until=lease_end(services.settings),
     )
     if not won:
         current = services.store.get(proposal.id)
@@ -73,22 +85,62 @@ def decide(engine: Engine, proposal_id: str, decision: Decision, actor: Actor, *
         return Outcome(False, messages.ALREADY_DECIDED.format(status=current.status, who=current.decided_by or "the system"),
                        current.status, already=True)
     services.audit.append(f"proposal.{to_status}", actor=str(actor), proposal_id=proposal.id, data={"reason": reason})
-    if decision == "snooze" and until is not None:
-        record_snooze(services, proposal, actor=str(actor), until=until, reason=reason or "")
-    engine.resume(proposal.id, {"decision": decision, "actor": str(actor), "reason": reason})
+    crash_point("decided")
+    try:
+        if decision == "snooze" and until is not None:
+            record_snooze(services, proposal, actor=str(actor), until=until, reason=reason or "")
+        engine.carry_on(proposal.id)
+    except Exception as exc:  # noqa: BLE001 - recorded all the same: say so, never "nothing changed"
+        log.exception("proposal %s was %s, but carrying it out stopped", proposal.id, to_status)
+        problem = f"{type(exc).__name__}: {exc}"
+        text = messages.DECIDED_NOT_CARRIED.format(id=proposal.id, status=to_status, error=problem)
+        return Outcome(True, text, to_status, problem=problem)
     final = services.store.get(proposal.id)
-    status = final.status if final else to_status
-    return Outcome(True, messages.DECIDED.format(id=proposal.id, status=status), status)
+    return _told(final) if final else Outcome(True, messages.DECIDED.format(id=proposal.id, status=to_status), to_status)
+
+
+def _told(proposal: Proposal) -> Outcome:
+    """What the person who decided is told: the end state, why it failed, or that it waits for Odoo."""
+    if proposal.status == "failed":
+        return Outcome(True, messages.DECIDED_FAILED.format(id=proposal.id, error=proposal.error), "failed")
+    if proposal.status in ("approved", "executing") and proposal.next_attempt_at is not None:
+        when = f"{proposal.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC"
+        return Outcome(True, messages.DECIDED_WAITING.format(id=proposal.id, error=proposal.error, when=when),
+                       proposal.status)
+    return Outcome(True, messages.DECIDED.format(id=proposal.id, status=proposal.status), proposal.status)
 
 
 def authorize(engine: Engine, proposal: Proposal, actor: Actor) -> str | None:
-    """None if the actor may decide this proposal, else the reason they may not (shown to them)."""
+    """None if the actor may decide this proposal, else the reason they may not (shown to them).
+
+    Fails closed (invariant 7b): when the policy needs the person's Odoo identity (four-eyes, or approval through Odoo
+    groups or users) and Odoo cannot tell who they are right now, nothing is decided and they are told to try again.
+    """
+    approvers = proposal.approvers or {}
+    in_slack = _allowed_in_slack(actor, approvers)
+    needs_odoo = engine.services.policy(proposal.agent).slack.four_eyes or (
+        not in_slack and bool(approvers.get("odoo_groups") or approvers.get("odoo_users")))
+    if needs_odoo and actor.identity_error is not None:
+        return messages.IDENTITY_UNKNOWN.format(who=actor.id, error=actor.identity_error)
+    try:
+        return _authorize(engine, proposal, actor, in_slack=in_slack)
+    except OdooError as exc:
+        if needs_odoo:
+            return messages.IDENTITY_UNKNOWN.format(who=actor.id, error=exc.message)
+        return None  # allowed in Slack and no four-eyes: Odoo has nothing to add
+
+
+def _allowed_in_slack(actor: Actor, approvers: dict) -> bool:
+    if actor.kind != "slack":
+        return False
+    return actor.id in approvers.get("slack_users", []) or bool(actor.slack_groups & set(approvers.get("slack_groups", [])))
+
+
+def _authorize(engine: Engine, proposal: Proposal, actor: Actor, *, in_slack: bool) -> str | None:
     approvers = proposal.approvers or {}
     policy = engine.services.policy(proposal.agent)
-    allowed = False
+    allowed = in_slack
     odoo_user_id: int | None = None
-    if actor.kind == "slack":
-        allowed = actor.id in approvers.get("slack_users", []) or bool(actor.slack_groups & set(approvers.get("slack_groups", [])))
     login = actor.odoo_login if actor.kind == "slack" else actor.id
     if login is not None:
         gateway = engine.services.gateway(proposal.connection)
@@ -100,6 +152,8 @@ def authorize(engine: Engine, proposal: Proposal, actor: Actor) -> str | None:
             )
     if not allowed:
         return messages.NOT_ALLOWED.format(who=actor.id, approvers=_describe(approvers))
+    if policy.slack.four_eyes and odoo_user_id is None and proposal.subject_user_id is not None:
+        return messages.FOUR_EYES_UNKNOWN.format(who=actor.id)  # no Odoo user: cannot rule out that it is them
     if policy.slack.four_eyes and odoo_user_id is not None and odoo_user_id == m2o_id(proposal.subject_user_id):
         return messages.FOUR_EYES.format(who=actor.id)
     return None
@@ -137,17 +191,20 @@ def sweep_expired(engine: Engine) -> list[Outcome]:
     return outcomes
 
 
-def recover_stuck(engine: Engine, *, older_than: timedelta = timedelta(minutes=10)) -> list[str]:
-    """Finish approved actions whose process died mid-way (status approved or executing, untouched for a while):
-    their thread re-runs from its last checkpoint, and the executor's marker check keeps a write from happening twice.
-    While paused nothing is recovered: `resume` lets those actions go ahead."""
+def recover_stuck(engine: Engine, *, now: datetime | None = None) -> list[str]:
+    """Carry on every decision nobody is carrying out: its process died (the lease ran out), or it waits for Odoo and
+    its next attempt is due, or it waited while paused. Each is claimed first (a compare-and-set on its lease), so
+    two replicas never drive the same one. While paused nothing is carried on: `resume` lets them go ahead."""
     services = engine.services
     if services.paused():
         return []
-    cutoff = datetime.now(timezone.utc) - older_than  # updated_at is the store's wall-clock time, to the microsecond
-    stuck = [p for status in ("approved", "executing") for p in services.store.list_proposals(status=status)
-             if p.updated_at <= cutoff]
-    for proposal in stuck:
-        engine.recover(proposal.id)
-    return [p.id for p in stuck]
-
+    carried = []
+    for proposal in leases.due(services.store, now):
+        if not leases.claim(services.store, proposal.id, REPLICA, until=lease_end(services.settings), now=now):
+            continue  # another replica took it
+        carried.append(proposal.id)
+        try:
+            engine.carry_on(proposal.id)
+        except Exception:  # noqa: BLE001 - the others go on; this one is taken up again when its lease runs out
+            log.exception("carrying on proposal %s failed", proposal.id)
+    return carried

@@ -1,4 +1,4 @@
-"""The running core: compiled graphs over the services; one scan, thread starts, resumes and recovery."""
+"""The running core: compiled graphs over the services; one scan, thread starts, and carrying decisions on."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ from typing import Any
 
 from langgraph.types import Command
 
+from agents._core.execution import lease_end
 from agents._core.graphs import build_proposal_graph, build_scan_graph
 from agents._core.logs import bound
-from agents._core.nodes.proposal_state import DecisionPayload
+from agents._core.nodes import proposal as nodes
 from agents._core.odoo.errors import OdooError
 from agents._core.policy_book import PolicyUnavailable
-from agents._core.services import Services
+from agents._core.services import REPLICA, Services
 from agents._core.watcher import Finding, RecordRef
-from state import Proposal
+from state import Proposal, leases
 
 log = logging.getLogger(__name__)
 
@@ -57,25 +58,42 @@ class Engine:
             self.proposal_graph.invoke({"proposal_id": proposal_id}, self.thread(proposal_id))
             log.info("proposal %s waits for a decision", proposal_id)
 
-    def resume(self, proposal_id: str, payload: DecisionPayload | dict[str, str]) -> bool:
-        """Resume a thread that waits in interrupt(); only decide()'s CAS winner (or `resume`) calls this."""
+    def carry_on(self, proposal_id: str) -> None:
+        """Carry a recorded decision on from wherever its thread stopped: resume the wait for a decision with the one
+        stored on the proposal row, go on from the last checkpoint after a crash, or (the thread having ended while it
+        waited for Odoo) run the approved action again directly. Never waits for the decision again.
+
+        The caller holds the proposal's lease (decide()'s compare-and-set, or leases.claim); it is given back when this
+        returns, and kept if it raises, so another process takes the proposal over once the lease has run out.
+        """
+        store = self.services.store
         config = self.thread(proposal_id)
         with bound(proposal_id=proposal_id):
-            if not self.proposal_graph.get_state(config).interrupts:
-                log.warning("proposal %s has no thread waiting; nothing resumed", proposal_id)
-                return False
-            log.info("proposal %s resumed: %s", proposal_id, payload.get("decision") or payload.get("resumed"))
-            self.proposal_graph.invoke(Command(resume=payload), config)
-        return True
+            proposal = store.get(proposal_id)
+            if proposal is None or proposal.decision is None:
+                return
+            snapshot = self.proposal_graph.get_state(config)
+            if snapshot.interrupts:
+                if _waits_for_decision(snapshot):
+                    log.info("proposal %s resumed: %s by %s", proposal_id, proposal.decision, proposal.decided_by)
+                    self.proposal_graph.invoke(Command(resume={"decision": proposal.decision}), config)
+                elif not self.services.paused():
+                    log.info("proposal %s resumed after a pause", proposal_id)
+                    self.proposal_graph.invoke(Command(resume={"resumed": "unpaused"}), config)
+            elif snapshot.next:  # stopped between two steps (a crash): on from the last checkpoint
+                self.proposal_graph.invoke(None, config)
+                if _waits_for_decision(self.proposal_graph.get_state(config)):  # it had not reached the wait yet
+                    self.proposal_graph.invoke(Command(resume={"decision": proposal.decision}), config)
+            elif proposal.status in ("approved", "executing") and not self.services.paused():
+                nodes.carry_on(self.services, proposal_id)
+            leases.release(store, proposal_id, REPLICA)
 
     def unpause(self, proposal_id: str) -> bool:
-        """Let an approved action that waited while Sentinel was paused go ahead."""
-        return self.resume(proposal_id, {"resumed": "unpaused"})
-
-    def recover(self, proposal_id: str) -> None:
-        """Re-run a thread from its last checkpoint (after a crash in act: the marker check prevents a second write)."""
-        with bound(proposal_id=proposal_id):
-            self.proposal_graph.invoke(None, self.thread(proposal_id))
+        """Let an approved action that waited while Sentinel was paused go ahead (unless another process has it)."""
+        if not leases.claim(self.services.store, proposal_id, REPLICA, until=lease_end(self.services.settings)):
+            return False
+        self.carry_on(proposal_id)
+        return True
 
     def run_once(self, agent: str, *, dry_run: bool = False, keep_findings: bool = True) -> RunReport:
         """One scan of one agent. An Odoo or policy failure fails this agent's run only, with its cause."""
@@ -143,3 +161,7 @@ class Engine:
             return self.services.policy(agent).odoo
         except PolicyUnavailable:
             return "?"
+
+
+def _waits_for_decision(snapshot: Any) -> bool:  # noqa: ANN401 - a LangGraph StateSnapshot
+    return any((i.value or {}).get("waiting_for") == "decision" for i in snapshot.interrupts)

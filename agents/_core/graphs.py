@@ -44,6 +44,6 @@ def build_proposal_graph(services: Services, checkpointer: BaseCheckpointSaver):
     graph.add_edge("notify", "await_decision")
     graph.add_conditional_edges("await_decision", p.after_decision)
     graph.add_conditional_edges("verify", p.after_verify)
-    graph.add_edge("act", "report")
+    graph.add_conditional_edges("act", p.after_act)
     graph.add_edge("report", END)
     return graph.compile(checkpointer=checkpointer)

@@ -191,9 +191,16 @@ NO_SUCH_PROPOSAL = "no proposal {id} (list them with: runner.py proposals list)"
 REASON_REQUIRED = "a reason is required to reject (add --reason \"…\")"
 ALREADY_DECIDED = "already {status} by {who}"
 DECIDED = "{id}: {status}"
+DECIDED_FAILED = "{id}: approved, but Odoo refused the action: {error}"
+DECIDED_WAITING = ("{id}: approved and waiting for Odoo ({error}). Sentinel checks what was written and tries again "
+                   "after {when}; nothing is written twice")
+DECIDED_NOT_CARRIED = "{id}: {status} and recorded, but carrying it out stopped ({error}); Sentinel takes it up again"
 NOT_ALLOWED = "{who} is not allowed to decide this proposal (approvers: {approvers})"
 SHADOW_ONLY = "this proposal was recorded in shadow mode and cannot be decided (set `mode: live` in policies/{agent}.yaml)"
 FOUR_EYES = "{who} is the person this item is about and may not decide its escalation (four-eyes rule)"
+FOUR_EYES_UNKNOWN = ("{who} has no Odoo user, so the four-eyes rule cannot check that this item is not about them: "
+                     "nothing was decided (give them an Odoo user with their Slack e-mail)")
+IDENTITY_UNKNOWN = "cannot check who {who} is in Odoo right now ({error}); nothing was decided, try again in a few minutes"
 SNOOZE_NEEDS = "a reason and an end are required to snooze"
 DECISION_REFUSED = "refused: {why}"
 ACTION_FAILED = "failed: {id}: the decision is recorded but its action failed in Odoo: {error}"
@@ -273,11 +280,14 @@ SLACK_OUTCOME_REASON = "Reason: {reason}"
 SLACK_OUTCOME_ODOO = "Odoo: {result}"
 SLACK_OUTCOME_ERROR = ":warning: {error}"
 SLACK_PAUSED = ":double_vertical_bar: Sentinel is paused: the approved action waits until it is resumed"
+SLACK_WAITING_FOR_ODOO = (":hourglass: Waiting for Odoo ({error}): Sentinel checks what was written and tries again "
+                          "after {when} (attempt {attempt} so far); nothing is written twice")
 
 # Ephemerals (only the clicking person sees them)
 SLACK_ALREADY_DECIDED = "This proposal was already {verb} by {who} {when}."
 SLACK_NO_SUCH_PROPOSAL = "This proposal no longer exists in Sentinel."
 SLACK_DECISION_FAILED = "Your decision could not be recorded ({error}); nothing changed. Try again in a minute."
+SLACK_RECORDED_BUT = "Your decision is recorded, but carrying it out stopped ({error}); Sentinel takes it up again by itself."
 SLACK_SERVICE_MISCONFIGURED = "Slack is configured without {missing}: set it, or set SLACK_APP_TOKEN for Socket Mode"
 
 # --- DIGEST and operations: the `digest` command and the HTTP endpoint of `run` ---

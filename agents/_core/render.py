@@ -43,4 +43,6 @@ def outcome_text(proposal: Proposal) -> str:
         line += f" — Odoo: {proposal.result.get('summary')}"
     if proposal.error:
         line += f" — {proposal.error}"
+    if proposal.status in ("approved", "executing") and proposal.next_attempt_at is not None:
+        line += f" — waits for Odoo, next try after {proposal.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC"
     return line

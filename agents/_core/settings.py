@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     odoo_password: SecretStr | None = Field(default=None, validation_alias="ODOO_PASSWORD")
     odoo_api_key: SecretStr | None = Field(default=None, validation_alias="ODOO_API_KEY")
     odoo_timeout: float = Field(default=30.0, validation_alias="ODOO_TIMEOUT")
+    # Odoo's own limit on one request (its limit_time_real, 120 s by default): a write that timed out on our side may
+    # still land until then, so its marker is looked for, and the write tried again, only after this long.
+    odoo_request_limit: float = Field(default=120.0, gt=0, validation_alias="ODOO_REQUEST_LIMIT")
+    # How long the process carrying out a decision holds it; if that process dies, another takes it over after this.
+    lease_seconds: float = Field(default=600.0, gt=0, validation_alias="SENTINEL_LEASE_SECONDS")
     # Further named connections as JSON: {"clinic2": {"url": "...", "db": "...", "user": "...", "password": "..."}}
     odoo_connections: dict[str, OdooConnection] = Field(default_factory=dict, validation_alias="ODOO_CONNECTIONS")
     # Slack: with a bot token `run` confirms proposals in Slack (HTTP endpoint, or Socket Mode with an app token).

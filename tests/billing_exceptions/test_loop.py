@@ -123,7 +123,7 @@ def test_flag_for_review_marks_the_move_and_notes_it_once(engine: Engine, sandbo
     assert bills.read([copy], ["checked", "state", "payment_state"])[0] == {
         "id": copy, "checked": False, "state": "posted", "payment_state": "not_paid"}
     assert len(marked_writes(sandbox, proposal.id)) == 1
-    engine.recover(proposal.id)  # a replay finds the marker: nothing is written twice
+    engine.carry_on(proposal.id)  # a replay finds the marker: nothing is written twice
     assert len(marked_writes(sandbox, proposal.id)) == 1
 
 

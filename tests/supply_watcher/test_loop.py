@@ -71,7 +71,7 @@ def test_an_approved_rfq_is_created_once_as_a_draft_to_the_main_vendor(engine: E
     assert (line["product_id"][1], line["product_qty"], line["price_unit"]) == (
         "[LID-1PCT] Lidocaine HCl 1% Injection, 20 mL vial", 29.0, 2.85)
     notes = sandbox.env("mail.message").search_read([("model", "=", "purchase.order"), ("res_id", "=", rfq["id"]),
-                                                     ("body", "ilike", f"[sentinel:{proposal.id}]")], ["body"])
+                                                     ("body", "ilike", f"[sentinel:{proposal.id}:note]")], ["body"])
     assert len(notes) == 1 and "Approved by odoo:grace.finance" in notes[0]["body"]
     # The same approved action run again (a retry after a crash) finds its RFQ by the marker: nothing new.
     gateway = open_gateway("default", sandbox.url, "sandbox", "admin", "admin", timeout=10)
@@ -109,7 +109,8 @@ def test_a_drifted_vendor_raises_the_reorder_point_within_bounds_and_tells_purch
     point = sandbox.env("stock.warehouse.orderpoint").read([proposal.res_id], ["product_min_qty", "product_id"])[0]
     assert point["product_min_qty"] == numbers["new_min"]
     mark = f"[sentinel:{proposal.id}]"
-    todo = sandbox.env("mail.activity").search_read([("note", "ilike", mark)], ["res_model", "res_id", "user_id"])
+    todo = sandbox.env("mail.activity").search_read([("note", "ilike", f"[sentinel:{proposal.id}:activity]")],
+                                                    ["res_model", "res_id", "user_id"])
     # notify: [group:purchase.group_purchase_manager, group:account.group_account_manager]: a to-do for every active
     # internal member of either group, once each (the shipped policy names groups, which a stock Odoo has).
     assert sorted(a["user_id"][1] for a in todo) == ["Dr. Anika Patel", "Grace Okoye", "Mitchell Admin"]

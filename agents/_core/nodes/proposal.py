@@ -6,7 +6,7 @@ from typing import Literal
 
 from langgraph.types import interrupt
 
-from agents._core import actions
+from agents._core import execution
 from agents._core.drafting import DraftInput, draft as draft_with_model
 from agents._core.nodes.proposal_state import ProposalState
 from agents._core.odoo.errors import OdooError
@@ -49,9 +49,16 @@ def notify(services: Services, state: ProposalState) -> ProposalState:
 
 
 def await_decision(services: Services, state: ProposalState) -> ProposalState:
-    """Wait, for hours or days, until decide() wins the compare-and-set and resumes this thread."""
-    payload = interrupt({"proposal_id": state["proposal_id"], "waiting_for": "decision"})
-    return {"decision": payload["decision"], "actor": payload["actor"]}
+    """Wait, for hours or days, until decide() wins the compare-and-set and resumes this thread.
+
+    The decision is read from the proposal row, where the compare-and-set stored it: whoever resumes the thread
+    (decide(), recovery after a crash, `resume`), it goes on with the decision that was recorded.
+    """
+    interrupt({"proposal_id": state["proposal_id"], "waiting_for": "decision"})
+    proposal = _proposal(services, state)
+    if proposal.decision is None:  # resumed without a recorded decision: never guess one
+        raise LookupError(f"proposal {proposal.id} was resumed but has no recorded decision")
+    return {"decision": proposal.decision, "actor": proposal.decided_by or ""}
 
 
 def after_decision(state: ProposalState) -> Literal["verify", "report"]:
@@ -68,7 +75,15 @@ def verify(services: Services, state: ProposalState) -> ProposalState:
     ctx = ScanContext(gateway, policy, services.clock(), services.calendar(proposal.agent),
                       only=RecordRef(proposal.rule_id, proposal.model, proposal.res_id))
     rule_exists = any(rule.id == proposal.rule_id for rule in policy.rules)
-    still = rule_exists and any(f.res_id == proposal.res_id for f in services.agents[proposal.agent].watcher.detect(ctx))
+    try:
+        still = rule_exists and any(f.res_id == proposal.res_id for f in services.agents[proposal.agent].watcher.detect(ctx))
+    except OdooError as exc:
+        if not isinstance(exc, execution.REFUSALS):  # nothing written yet: the approval stays, verified again later
+            return {"outcome": execution.wait_for_odoo(services, proposal, "approved", exc)}
+        if services.store.transition(proposal.id, "approved", "failed", error=str(exc)):
+            services.audit.append("proposal.failed", actor="system:verify", proposal_id=proposal.id,
+                                  data={"error": str(exc), "odoo_error": exc.odoo_name})
+        return {"outcome": "failed"}
     if still:
         return {}
     reason = "the record no longer matches the rule" if rule_exists else "the rule was removed from the policy"
@@ -77,37 +92,34 @@ def verify(services: Services, state: ProposalState) -> ProposalState:
     return {"outcome": "superseded"}
 
 
-def after_verify(state: ProposalState) -> Literal["act", "report"]:
-    return "report" if state.get("outcome") == "superseded" else "act"
+def after_verify(state: ProposalState) -> Literal["act", "report", "__end__"]:
+    outcome = state.get("outcome")
+    if outcome == "waiting":
+        return "__end__"  # housekeeping carries it on once Odoo answers again (the message says it waits)
+    return "report" if outcome in ("superseded", "failed") else "act"
 
 
 def act(services: Services, state: ProposalState) -> ProposalState:
     """Run the approved action once. Paused: wait here until resumed (the check comes before any write)."""
     while services.paused():
         interrupt({"proposal_id": state["proposal_id"], "waiting_for": "resume"})
-    proposal = _proposal(services, state)
-    if not services.store.transition(proposal.id, "approved", "executing") and proposal.status != "executing":
-        return {"outcome": proposal.status}  # someone else finished it
-    order = actions.ActionOrder(
-        proposal_id=proposal.id,
-        type=proposal.action,
-        model=proposal.model,
-        res_id=proposal.res_id,
-        note=_note(proposal, state),
-        args={"summary": f"Follow up: {proposal.record_name} ({proposal.rule_id})", **proposal.action_args},
-        subject_user_id=proposal.subject_user_id,
-    )
-    gateway = services.gateway(proposal.connection)
-    try:
-        result = actions.execute(gateway, order, today=services.clock().date())
-    except OdooError as exc:
-        services.store.transition(proposal.id, "executing", "failed", error=str(exc))
-        services.audit.append("proposal.failed", actor="system:executor", proposal_id=proposal.id, data={"error": str(exc)})
-        return {"outcome": "failed"}
-    outcome = {"done": result.done, "summary": result.summary, "odoo_ids": result.odoo_ids}
-    services.store.transition(proposal.id, "executing", "executed", result=outcome)
-    services.audit.append("proposal.executed", actor="system:executor", proposal_id=proposal.id, data=outcome)
-    return {"outcome": "executed"}
+    return {"outcome": execution.carry_out(services, _proposal(services, state))}
+
+
+def after_act(state: ProposalState) -> Literal["report", "__end__"]:
+    return "__end__" if state.get("outcome") == "waiting" else "report"
+
+
+def carry_on(services: Services, proposal_id: str) -> ProposalState:
+    """The approved path once more, without the graph, for a thread that ended while it waited for Odoo:
+    verify (skipped once executing), act, and the final report."""
+    state: ProposalState = {"proposal_id": proposal_id, "decision": "approve"}
+    state |= verify(services, state)
+    if after_verify(state) == "act":
+        state |= act(services, state)
+    if state.get("outcome") != "waiting":
+        state |= report(services, state)
+    return state
 
 
 def report(services: Services, state: ProposalState) -> ProposalState:
@@ -116,13 +128,6 @@ def report(services: Services, state: ProposalState) -> ProposalState:
     channel = services.policy(proposal.agent).slack.channel
     services.store.enqueue("proposal.updated", proposal.id, {"channel": channel}, dedup=f"{proposal.id}:final")
     return {"outcome": state.get("outcome") or proposal.status}
-
-
-def _note(proposal: Proposal, state: ProposalState) -> str:
-    """The text written into Odoo, rendered from the proposal's data by code (never by the model)."""
-    headline = proposal.evidence.get("headline", "")
-    who = proposal.decided_by or state.get("actor", "")
-    return f"Sentinel escalation ({proposal.rule_id}): {proposal.record_name}, {headline}. Approved by {who}."
 
 
 def _proposal(services: Services, state: ProposalState) -> Proposal:

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-Decision = Literal["approve", "reject", "expire", "snooze"]
-
-
-class DecisionPayload(TypedDict):
-    decision: Decision
-    actor: str
-    reason: str | None
+from state.tables import Decision
 
 
 class ProposalState(TypedDict, total=False):
@@ -20,5 +14,5 @@ class ProposalState(TypedDict, total=False):
     """What the CAS winner decided; set when the thread is resumed."""
     actor: str
     """Who decided ('odoo:grace.finance', 'slack:U123', 'system:expiry')."""
-    outcome: Literal["executed", "failed", "superseded", "rejected", "expired", "snoozed"]
-    """How the proposal ended."""
+    outcome: Literal["executed", "failed", "superseded", "rejected", "expired", "snoozed", "waiting"]
+    """How the proposal ended; "waiting": Odoo did not answer, housekeeping tries again later."""

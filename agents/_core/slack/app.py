@@ -168,10 +168,12 @@ class SlackEdge:
         until = self.engine.services.clock() + timedelta(days=snooze_days) if snooze_days else None
         outcome = decide(self.engine, proposal_id, decision, actor, reason=reason, until=until)
         if outcome.ok:
-            if outcome.status == "approved":  # Sentinel is paused: the action waits, and the message says so meanwhile
+            if outcome.status in ("approved", "executing"):  # paused, or stopped: the message says it waits meanwhile
                 channel = self.engine.services.policy(proposal.agent).slack.channel
                 self.engine.services.store.enqueue("proposal.updated", proposal_id, {"channel": channel},
                                                    dedup=f"{proposal_id}:approved")
+            if outcome.problem:  # it was recorded: never let the person believe that nothing changed
+                self._ephemeral(origin, m.SLACK_RECORDED_BUT.format(error=outcome.problem))
             self.outbox.kick()  # the message shows the outcome now, not at the next housekeeping tick
         else:
             self._ephemeral(origin, self._refusal(proposal_id, outcome))

@@ -77,7 +77,10 @@ def outcome(proposal: Proposal, *, paused: bool = False) -> str:
         lines.append(m.SLACK_OUTCOME_REASON.format(reason=escape(proposal.decision_reason)))
     if proposal.status == "snoozed" and result.get("summary"):
         lines.append(m.SLACK_OUTCOME_ODOO.format(result=escape(str(result["summary"]))))
-    if proposal.error and proposal.status not in ("failed", "superseded"):
+    if proposal.status in ("approved", "executing") and proposal.next_attempt_at is not None:
+        lines.append(m.SLACK_WAITING_FOR_ODOO.format(error=escape(proposal.error or ""), attempt=proposal.attempts,
+                                                     when=slack_date(proposal.next_attempt_at)))
+    elif proposal.error and proposal.status not in ("failed", "superseded"):
         lines.append(m.SLACK_OUTCOME_ERROR.format(error=escape(proposal.error)))
     if paused and proposal.status == "approved":
         lines.append(m.SLACK_PAUSED)

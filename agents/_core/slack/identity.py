@@ -51,10 +51,15 @@ class Directory:
 
     def actor(self, user_id: str, *, slack_groups: Iterable[str], gateway: Callable[[], OdooGateway],
               connection: str) -> Actor:
-        """The clicking user with what decide() needs to authorize them; what cannot be resolved stays empty."""
+        """The clicking user with what decide() needs to authorize them; what cannot be resolved stays empty, and
+        an Odoo look-up that failed says so (identity_error), so decide() fails closed instead of guessing."""
         groups = frozenset(g for g in slack_groups if user_id in self.members(g))
         email = self.email(user_id)
-        login = self.odoo_login(email, gateway=gateway, connection=connection) if email else None
+        try:
+            login = self.odoo_login(email, gateway=gateway, connection=connection) if email else None
+        except OdooError as exc:
+            log.warning("Odoo user look-up for %s failed: %s", email, exc)
+            return Actor("slack", user_id, slack_groups=groups, identity_error=exc.message)
         return Actor("slack", user_id, odoo_login=login, slack_groups=groups)
 
     def email(self, user_id: str) -> str | None:
@@ -82,7 +87,8 @@ class Directory:
             return frozenset()
 
     def odoo_login(self, email: str, *, gateway: Callable[[], OdooGateway], connection: str) -> str | None:
-        """The Odoo user whose login or e-mail is this address (case-insensitive); none if absent or ambiguous."""
+        """The Odoo user whose login or e-mail is this address (case-insensitive); none if absent or ambiguous.
+        Raises OdooError when Odoo cannot tell (unreachable): that is not the same as "no such user"."""
         def load() -> str | None:
             wanted = email.strip().casefold()
             rows = gateway().search_read("res.users", ["|", ("login", "=ilike", email), ("email", "=ilike", email)],
@@ -96,8 +102,4 @@ class Directory:
                 return None
             return str(chosen[0]["login"])
 
-        try:
-            return self._logins.get(f"{connection}\0{email.casefold()}", load)
-        except OdooError as exc:
-            log.warning("Odoo user look-up for %s failed: %s", email, exc)
-            return None
+        return self._logins.get(f"{connection}\0{email.casefold()}", load)  # a failed look-up raises, uncached
