@@ -472,11 +472,13 @@ def _decide(proposal_id: str, decision, who: str, reason: Optional[str]) -> None
     outcome = decide(engine, proposal_id, decision, Actor.parse(who), reason=reason)
     if not outcome.ok:
         _fail(messages.DECISION_REFUSED.format(why=outcome.message))
-    refused = outcome.status == "failed" or outcome.problem is not None
-    typer.echo(outcome.message, err=refused)
-    _deliver_here(engine)
     final = engine.services.store.get(proposal_id)
-    if final is not None and final.status == "failed":  # recorded, carried to its end, and refused by Odoo
+    failed = final is not None and final.status == "failed"  # recorded, carried to its end, and refused by Odoo
+    refused = failed or outcome.status == "failed" or outcome.problem is not None
+    if not failed:
+        typer.echo(outcome.message, err=refused)
+    _deliver_here(engine)
+    if failed:
         _fail(messages.ACTION_FAILED.format(id=proposal_id, error=final.error or "unknown error"))
     if refused:  # decided, but the action did not happen (yet): the exit code says so
         raise typer.Exit(EXIT_FAILED)
