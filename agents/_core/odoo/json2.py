@@ -106,11 +106,9 @@ class Json2Transport:
     def _send(self, verb: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
         try:
             with self._client.stream(verb, path, json=body) as response:
-                if response.status_code in _TRANSIENT:
-                    raise OdooUnavailable(self.connection, f"HTTP {response.status_code} from {self._base}")
                 if declared_too_large(response.headers, self._limit):
                     raise ResponseTooLarge(self._limit)
-                raw = read_bounded(response.iter_bytes(), self._limit)
+                raw = read_bounded(response.iter_bytes(), self._limit)  # read to the end: the connection is reused
                 status, kind = response.status_code, response.headers.get("Content-Type", "")
         except ResponseTooLarge:
             raise OdooProtocolError(self.connection, messages.ODOO_ANSWER_TOO_LARGE.format(
@@ -119,6 +117,8 @@ class Json2Transport:
             raise OdooUnavailable(self.connection, f"no answer from {self._base} within {self._timeout:g}s") from None
         except httpx.TransportError as exc:  # refused, reset, DNS, TLS, a connection dropped mid-answer
             raise OdooUnavailable(self.connection, f"cannot reach {self._base}: {exc}") from None
+        if status in _TRANSIENT:
+            raise OdooUnavailable(self.connection, f"HTTP {status} from {self._base}")
         if not kind.startswith("application/json"):
             return status, raw.decode("utf-8", "replace")
         try:
