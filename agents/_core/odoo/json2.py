@@ -8,6 +8,8 @@ named here, in Odoo's own parameter names.
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from typing import Any
 
 import httpx
@@ -48,6 +50,9 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
 
 _TRANSIENT = {502, 503, 504}
 
+# httpx logs every request at INFO: a scan would print one line per page. The gateway's call observers count them.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
 
 def named_arguments(model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
     """execute_kw's (args, kwargs) as JSON-2's one object of named arguments."""
@@ -63,8 +68,22 @@ def named_arguments(model: str, method: str, args: list[Any], kwargs: dict[str, 
     return {**named, **kwargs}
 
 
+_pool_lock = threading.Lock()
+_pool: dict[tuple[str, float], httpx.Client] = {}
+
+
+def _shared_client(base: str, timeout: float) -> httpx.Client:
+    """One client per server and timeout for the whole process: every gateway (a scan, a decision) reuses its kept-alive
+    connections, and none is left for the garbage collector to close. httpx.Client is safe to share between threads."""
+    with _pool_lock:
+        client = _pool.get((base, timeout))
+        if client is None or client.is_closed:
+            client = _pool[(base, timeout)] = httpx.Client(timeout=timeout, headers={"Accept": "application/json"})
+        return client
+
+
 class Json2Transport:
-    """One httpx client per transport (connections are reused across calls); stateless towards Odoo."""
+    """Stateless towards Odoo: every request carries the key and the database; connections come from a shared pool."""
 
     def __init__(self, connection: str, url: str, db: str, api_key: str, *, timeout: float, max_response_bytes: int,
                  version: str | None = None) -> None:
@@ -74,10 +93,8 @@ class Json2Transport:
         self._db = db
         self._timeout = timeout
         self._limit = max_response_bytes
-        self._client = httpx.Client(
-            base_url=self._base, timeout=timeout,
-            headers={"Authorization": f"bearer {api_key}", "X-Odoo-Database": db, "Accept": "application/json"},
-        )
+        self._headers = {"Authorization": f"bearer {api_key}", "X-Odoo-Database": db}
+        self._client = _shared_client(self._base, timeout)
 
     def execute_kw(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         body = named_arguments(model, method, args, kwargs)
@@ -95,9 +112,6 @@ class Json2Transport:
     def reset(self) -> None:
         """Nothing to forget: no session, and httpx drops a broken connection from its pool by itself."""
 
-    def close(self) -> None:
-        self._client.close()
-
     # -- plumbing ------------------------------------------------------------------------------------------
 
     def _post(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
@@ -105,7 +119,7 @@ class Json2Transport:
 
     def _send(self, verb: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
         try:
-            with self._client.stream(verb, path, json=body) as response:
+            with self._client.stream(verb, f"{self._base}{path}", json=body, headers=self._headers) as response:
                 if declared_too_large(response.headers, self._limit):
                     raise ResponseTooLarge(self._limit)
                 raw = read_bounded(response.iter_bytes(), self._limit)  # read to the end: the connection is reused
