@@ -167,3 +167,15 @@ def test_auto_speaks_json_rpc_to_an_odoo_17_even_with_an_api_key() -> None:
         paths = [path for _, path, _ in seen]
         assert paths[0] == "/web/version" and paths[-1] == "/jsonrpc"  # odoorpc logs in over JSON-RPC
         assert not any(path.startswith("/json/2/") for path in paths)
+
+
+def test_an_html_page_with_status_200_is_not_taken_for_a_result() -> None:
+    def answer(verb: str, path: str):  # noqa: ANN202
+        if path == "/web/version":
+            return json_answer(200, {"version": "19.0", "version_info": [19, 0, 0, "final", 0, ""]})
+        return 200, {"Content-Type": "text/html", "Content-Length": "15"}, b"<p>sign in</p>\n"
+
+    with serving(answer) as (url, _seen):
+        gateway = open_gateway("clinic", url, "db", "u", "k", transport="json2", api_key="k", timeout=5)
+        with pytest.raises(OdooProtocolError, match=r"HTTP 200 from http://127.0.0.1:\d+ is not an Odoo JSON-2 answer"):
+            gateway.search_count("purchase.order", [])

@@ -98,8 +98,8 @@ class Json2Transport:
 
     def execute_kw(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         body = named_arguments(model, method, args, kwargs)
-        status, answer = self._post(f"/json/2/{model}/{method}", body)
-        if status == 200:
+        status, answer = self._send("POST", f"/json/2/{model}/{method}", body)
+        if status == 200 and not isinstance(answer, _Page):
             return answer
         raise self._error(status, answer)
 
@@ -113,9 +113,6 @@ class Json2Transport:
         """Nothing to forget: no session, and httpx drops a broken connection from its pool by itself."""
 
     # -- plumbing ------------------------------------------------------------------------------------------
-
-    def _post(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
-        return self._send("POST", path, body)
 
     def _send(self, verb: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
         try:
@@ -134,7 +131,7 @@ class Json2Transport:
         if status in _TRANSIENT:
             raise OdooUnavailable(self.connection, f"HTTP {status} from {self._base}")
         if not kind.startswith("application/json"):
-            return status, raw.decode("utf-8", "replace")
+            return status, _Page(raw.decode("utf-8", "replace"))
         try:
             return status, json.loads(raw)
         except ValueError as exc:
@@ -147,7 +144,11 @@ class Json2Transport:
                 return OdooAuthError(self.connection, messages.ODOO_API_KEY_REFUSED.format(db=self._db),
                                      odoo_name=error.odoo_name)
             return error
-        if status == 404:  # an HTML page: no database of that name (Odoo found no db to route the request to)
+        if status == 404 and isinstance(answer, _Page):  # Odoo found no database of that name to route the request to
             return OdooAuthError(self.connection, messages.ODOO_NO_DATABASE.format(db=self._db, where=self._base),
                                  odoo_name="werkzeug.exceptions.NotFound")
         return OdooProtocolError(self.connection, f"HTTP {status} from {self._base} is not an Odoo JSON-2 answer")
+
+
+class _Page(str):
+    """A body that is not JSON (an HTML error page, a proxy's answer): never a result."""
