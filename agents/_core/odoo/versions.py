@@ -13,7 +13,8 @@ import httpx
 
 from agents._core.odoo.errors import OdooProtocolError, OdooUnavailable
 
-REMEMBER_SECONDS = 600.0  # an upgrade in place is noticed within ten minutes
+REMEMBER_SECONDS = 600.0
+_TRANSIENT = {502, 503, 504}  # an upgrade in place is noticed within ten minutes
 
 _lock = threading.Lock()
 _known: dict[str, tuple[str, float]] = {}  # base URL -> (server version, when learned)
@@ -45,14 +46,17 @@ def probe(connection: str, url: str, *, timeout: float, client: httpx.Client | N
     http = client or httpx.Client(timeout=timeout)
     try:
         answer = http.get(f"{base}/web/version")
+        if answer.status_code in _TRANSIENT:
+            raise OdooUnavailable(connection, f"HTTP {answer.status_code} from {base}")
         if answer.status_code == 200:
             version = str(answer.json()["version"])
-        elif answer.status_code == 404:  # before 19: the JSON route every version has
+        else:  # before 19 (404), or a proxy that only lets Odoo's JSON routes through: the route every version has
             legacy = http.post(f"{base}/web/webclient/version_info",
                                json={"jsonrpc": "2.0", "method": "call", "params": {}, "id": 1})
+            if legacy.status_code != 200:
+                raise OdooProtocolError(connection, f"{base} did not tell its version (HTTP {answer.status_code}, "
+                                                    f"then {legacy.status_code}): is this an Odoo server?")
             version = str(legacy.json()["result"]["server_version"])
-        else:
-            raise OdooProtocolError(connection, f"{base}/web/version answered HTTP {answer.status_code}")
     except httpx.TimeoutException:
         raise OdooUnavailable(connection, f"no answer from {base} within {timeout:g}s") from None
     except httpx.TransportError as exc:
