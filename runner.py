@@ -19,13 +19,13 @@ from agents._core import messages
 from agents._core.console import deliver_outbox
 from agents._core.decisions import Actor, decide, recover_stuck
 from agents._core.engine import Engine
-from agents._core.odoo import OdooGateway, open_gateway
+from agents._core.odoo import OdooGateway, connect
 from agents._core.policy import PolicyError, load_policy
 from agents._core.policy_book import PolicyBook
 from agents._core.registry import RegistryError, discover
 from agents._core.render import outcome_text, proposal_text
 from agents._core.services import PAUSED_FLAG, Services, utc_now
-from agents._core.settings import OdooConnection, Settings
+from agents._core.settings import OdooConnection, Settings, SettingsError
 from state import Audit, Database, Store
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Sentinel: watch Odoo queues, propose escalations.")
@@ -57,7 +57,7 @@ def build_engine(
         conn: OdooConnection | None = connections.get(name)
         if conn is None:
             raise LookupError(f"Odoo connection '{name}' is not configured (set ODOO_URL… or ODOO_CONNECTIONS)")
-        return open_gateway(name, conn.url, conn.db, conn.user, conn.secret(), timeout=conn.timeout)
+        return connect(settings.gateway_spec(name, conn))
 
     book = PolicyBook(agents, set(connections))
     if preflight:
@@ -185,7 +185,7 @@ def run(
     engine = _engine(preflight=True)
     slack = _start_slack(engine, host, port)  # SLACK_BOT_TOKEN set: Slack delivers and decides, else the console
     ops = None if slack else _start_ops(engine, host, port)
-    deliver = slack.deliver if slack else lambda: deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))
+    deliver = slack.deliver if slack else lambda: deliver_outbox(engine.services.store, typer.echo, odoo_urls=_odoo_urls(engine.services.settings))
     scheduler = build_scheduler(engine, housekeeping=housekeeping_job(engine, deliver))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -321,8 +321,7 @@ def _check_against_odoo(path: Path, loaded, entry, connections: dict[str, OdooCo
         if connection is None:
             raise LookupError(f"connection '{name}' is not configured (set ODOO_URL or ODOO_CONNECTIONS)")
         if name not in gateways:
-            gateways[name] = open_gateway(name, connection.url, connection.db, connection.user, connection.secret(),
-                                          timeout=connection.timeout)
+            gateways[name] = connect(Settings().gateway_spec(name, connection))
         verdict = preflight(loaded, entry.watcher, gateways[name], user=connection.user)
     except (OdooError, LookupError, ValueError) as exc:
         reason = exc.message if isinstance(exc, OdooError) else str(exc)
@@ -442,7 +441,11 @@ def proposals_show(proposal_id: str) -> None:
     proposal = _store().get(proposal_id)
     if proposal is None:
         _fail(messages.NO_SUCH_PROPOSAL.format(id=proposal_id), EXIT_USAGE)
-    typer.echo(proposal_text(proposal))
+    settings = Settings()
+    url = _odoo_urls(settings).get(proposal.connection)
+    if url:
+        _learn_version(settings, proposal.connection, url)
+    typer.echo(proposal_text(proposal, odoo_url=url))
     if proposal.status not in ("pending", "shadow"):
         typer.echo(outcome_text(proposal))
 
@@ -531,7 +534,7 @@ def _deliver_here(engine: Engine) -> None:
     """Without Slack the console delivers the outbox now; with Slack the running service's worker posts it (printing
     it here would mark it delivered, and Slack would never see it)."""
     if engine.services.settings.slack_bot_token is None:
-        deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))
+        deliver_outbox(engine.services.store, typer.echo, odoo_urls=_odoo_urls(engine.services.settings))
 
 
 def _start_slack(engine: Engine, host: str, port: int):  # noqa: ANN202 - SlackService | None
@@ -570,9 +573,20 @@ def _secrets(settings: Settings) -> list[str]:
     return [v.get_secret_value() for v in values if v is not None]
 
 
-def _odoo_url(engine: Engine) -> str | None:
-    conn = engine.services.settings.connections().get("default")
-    return conn.url if conn else None
+def _learn_version(settings: Settings, connection: str, url: str) -> None:
+    """One login-free version request, so the link has the server's own URL style; unreachable: the style every
+    version opens."""
+    from agents._core.odoo import OdooError, versions
+
+    try:
+        versions.probe(connection, url, timeout=min(settings.odoo_timeout, 3.0))
+    except OdooError:
+        pass
+
+
+def _odoo_urls(settings: Settings) -> dict[str, str]:
+    """Connection name -> its Odoo URL: links to records are absolute, on the proposal's own server."""
+    return {name: conn.url for name, conn in settings.connections().items()}
 
 
 def _jsonable(value):  # noqa: ANN001, ANN202
@@ -580,7 +594,11 @@ def _jsonable(value):  # noqa: ANN001, ANN202
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SettingsError as exc:  # a bad environment variable: its name and the fix, not a traceback
+        typer.echo(str(exc), err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,9 @@ class RecordingTransport:
             self._log.append(Read(model, args[0], kwargs, len(result)))
         return result
 
+    def version(self) -> str:
+        return self._inner.version()
+
     def reset(self) -> None:
         self._inner.reset()
 

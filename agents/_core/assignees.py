@@ -125,8 +125,8 @@ def _members(gateway: OdooGateway, xmlids: list[str]) -> dict[str, list[int] | N
 
 
 def _groups_field(gateway: OdooGateway) -> str:
-    """Odoo 19 keeps implied groups in `all_group_ids`; up to 18 `groups_id` holds them all. Read from the server."""
-    return "all_group_ids" if "all_group_ids" in gateway.fields_get(USERS) else "groups_id"
+    """Implied groups included: `all_group_ids` on 19, `groups_id` up to 18 (the version profile knows)."""
+    return gateway.profile.user_groups_field
 
 
 def _pick(members: list[int] | None, xmlid: str, request: Request) -> list[int] | Unresolved:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from agents._core.render import outcome_text, proposal_text
 from agents._core.services import REPLICA, utc_now
@@ -10,8 +10,10 @@ from state import Store
 
 
 def deliver_outbox(store: Store, emit: Callable[[str], None] = print, *, odoo_url: str | None = None,
-                   owner: str = REPLICA) -> int:
-    """Print every undelivered message in order and mark it delivered; returns how many."""
+                   odoo_urls: Mapping[str, str] | None = None, owner: str = REPLICA) -> int:
+    """Print every undelivered message in order and mark it delivered; returns how many.
+
+    `odoo_urls` (connection name -> URL) links each proposal to its own server; `odoo_url` serves a single one."""
     delivered = 0
     for message in store.pending_outbox():
         if not store.claim_outbox(message.id, owner, now=utc_now()):
@@ -20,7 +22,8 @@ def deliver_outbox(store: Store, emit: Callable[[str], None] = print, *, odoo_ur
         if proposal is None:
             text = f"→ {message.payload.get('channel') or 'log'}\n{message.payload.get('text', message.payload)}"
         elif message.kind == "proposal.posted":
-            text = f"→ {message.payload.get('channel', '')}\n" + proposal_text(proposal, odoo_url=odoo_url)
+            url = (odoo_urls or {}).get(proposal.connection, odoo_url)
+            text = f"→ {message.payload.get('channel', '')}\n" + proposal_text(proposal, odoo_url=url)
         else:
             text = "↻ " + outcome_text(proposal)
         emit(text)

@@ -144,11 +144,12 @@ def _authorize(engine: Engine, proposal: Proposal, actor: Actor, *, in_slack: bo
     login = actor.odoo_login if actor.kind == "slack" else actor.id
     if login is not None:
         gateway = engine.services.gateway(proposal.connection)
-        users = gateway.search_read("res.users", [("login", "=", login)], ["id", "all_group_ids"], limit=1)
+        groups = gateway.profile.user_groups_field  # with the implied groups, whatever the version calls it
+        users = gateway.search_read("res.users", [("login", "=", login)], ["id", groups], limit=1)
         if users:
             odoo_user_id = users[0]["id"]
             allowed = allowed or login in approvers.get("odoo_users", []) or bool(
-                set(users[0].get("all_group_ids") or []) & _group_ids(gateway, approvers.get("odoo_groups", []))
+                set(users[0].get(groups) or []) & _group_ids(gateway, approvers.get("odoo_groups", []))
             )
     if not allowed:
         return messages.NOT_ALLOWED.format(who=actor.id, approvers=_describe(approvers))

@@ -236,6 +236,22 @@ PAUSED = "paused: nothing will be written to Odoo until `runner.py resume` (dete
 RESUMED = "resumed: approved actions that waited will now be carried out"
 
 
+# --- ODOO connection: settings and transports (JSON-RPC, JSON-2) ---
+
+SETTINGS_INVALID = "{name}: {problem}"
+ODOO_TRANSPORT_BAD = "'{value}' is not an Odoo transport (use auto, json2 or jsonrpc)"
+ODOO_JSON2_NEEDS_KEY = (
+    "Odoo connection '{connection}': ODOO_TRANSPORT=json2 needs an API key (set ODOO_API_KEY, or api_key in ODOO_CONNECTIONS)"
+)
+ODOO_JSON2_TOO_OLD = "{where} runs Odoo {version}, which has no JSON-2 (19+ only): set ODOO_TRANSPORT=auto or jsonrpc"
+ODOO_API_KEY_REFUSED = "API key refused on database '{db}' (check ODOO_API_KEY: a key of an active user of that database)"
+ODOO_NO_DATABASE = "no database '{db}' on {where} (check ODOO_DB)"
+ODOO_ANSWER_TOO_LARGE = (
+    "the answer from {where} is larger than {mb:g} MB, so it was dropped: ask for fewer records or fields, "
+    "or raise ODOO_MAX_RESPONSE_MB"
+)
+
+
 # --- SLACK: what approvers see in Slack (message text, buttons, modals, ephemerals; mrkdwn) ---
 
 SLACK_FALLBACK = "Sentinel proposes: {summary}"  # the notification text, shown where blocks are not

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from agents._core.drafting import describe_action
+from agents._core.odoo import versions
+from agents._core.odoo.profile import OdooProfile, legacy_record_path
 from agents._core.odoo.values import display
 from state import Proposal
 
 
-def odoo_link(base_url: str | None, model: str, res_id: int) -> str:
-    """A link that opens the record's form in Odoo 16-19."""
-    base = (base_url or "").rstrip("/")
-    return f"{base}/web#id={res_id}&model={model}&view_type=form"
+def odoo_link(base_url: str, model: str, res_id: int) -> str:
+    """An absolute link to the record's form: in its server's own style when this process knows the version (a
+    gateway or `versions.probe` learned it), else the /web# style, which every version from 16 to 19 opens."""
+    base = base_url.rstrip("/")
+    version = versions.known(base)
+    path = OdooProfile.of(version).record_path(model, res_id) if version else legacy_record_path(model, res_id)
+    return base + path
+
+
+def _record(odoo_url: str | None, model: str, res_id: int) -> str:
+    """A link when the connection's URL is known; never a relative path, which no reader could open."""
+    return odoo_link(odoo_url, model, res_id) if odoo_url else f"{model} #{res_id} (Odoo connection not configured here)"
 
 
 def proposal_text(proposal: Proposal, *, odoo_url: str | None = None) -> str:
@@ -24,11 +34,11 @@ def proposal_text(proposal: Proposal, *, odoo_url: str | None = None) -> str:
     for label, value in {**evidence.get("measured", {}), **evidence.get("thresholds", {})}.items():
         lines.append(f"  {label:<16} {value}")
     for label, (model, res_id) in evidence.get("related", {}).items():
-        lines.append(f"  {label:<16} {odoo_link(odoo_url, model, res_id)}")
+        lines.append(f"  {label:<16} {_record(odoo_url, model, res_id)}")
     lines.append(f"  why              {proposal.rationale}")
     args = ", ".join(f"{k}={v}" for k, v in (proposal.action_args or {}).items())
     lines.append(f"  proposed action  {describe_action(proposal.action)}" + (f" ({args})" if args else ""))
-    lines.append(f"  open in Odoo     {odoo_link(odoo_url, proposal.model, proposal.res_id)}")
+    lines.append(f"  open in Odoo     {_record(odoo_url, proposal.model, proposal.res_id)}")
     return "\n".join(lines)
 
 

@@ -106,7 +106,8 @@ def _name(row: Record) -> str:
 
 def _back_to_draft(ctx: ScanContext, ids: list[int]) -> dict[int, datetime]:
     """When each move last went back to draft (a posted bill reset): one batched read of tracked state changes."""
-    domain = [("model", "=", mv.MOVE), ("res_id", "in", ids), ("tracking_value_ids.field_id.name", "=", "state")]
+    path = f"tracking_value_ids.{ctx.gateway.profile.tracking_field}.name"
+    domain = [("model", "=", mv.MOVE), ("res_id", "in", ids), (path, "=", "state")]
     latest: dict[int, datetime] = {}
     for message in ctx.gateway.search_read("mail.message", domain, ["res_id", "date"], order="id"):
         at = parse_datetime(message.get("date"))

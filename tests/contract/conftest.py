@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from agents._core.odoo import OdooGateway, open_gateway
+from agents._core.odoo import OdooGateway, TransportChoice, open_gateway
+from agents._core.odoo.json2 import Json2Transport
 from agents._core.odoo.sandbox import Sandbox
 
 # Read at import: tests/conftest.py removes these variables from the environment of every test.
@@ -20,6 +21,8 @@ REAL_URL = os.environ.get("ODOO_URL", "")
 REAL_DB = os.environ.get("ODOO_DB", "")
 REAL_USER = os.environ.get("ODOO_USER", "")
 REAL_SECRET = os.environ.get("ODOO_PASSWORD") or os.environ.get("ODOO_API_KEY") or ""
+REAL_API_KEY = os.environ.get("ODOO_API_KEY") or None
+REAL_TRANSPORT = os.environ.get("ODOO_TRANSPORT", "auto").strip().lower()
 REAL_CONFIGURED = bool(REAL_URL and REAL_DB and REAL_USER and REAL_SECRET)
 REAL_WRITABLE = os.environ.get("SENTINEL_CONTRACT_WRITE") == "1"
 # Optional: an internal user without Settings or Access Rights (a purchase manager, say): what such a user may not do.
@@ -84,12 +87,23 @@ class Target:
     writable: bool
     limited: tuple[str, str] | None = None  # (login, password) of a user without Settings rights, if known
     sandbox: Sandbox | None = None
+    transport: TransportChoice = "jsonrpc"
+    api_key: str | None = None  # what JSON-2 sends; the sandbox takes a user's password as their key
 
     def gateway(self, *, user: str | None = None, secret: str | None = None, db: str | None = None) -> OdooGateway:
+        """`secret` replaces the password and, on JSON-2, the API key: a wrong one must be refused either way."""
+        key = self.api_key if secret is None else secret
         gateway = open_gateway("contract", self.url, db or self.db, user or self.user,
-                               self.secret if secret is None else secret, timeout=60)
+                               self.secret if secret is None else secret, timeout=60, transport=self.transport,
+                               api_key=key)
         gateway._backoff = 0  # a transient failure is still retried, without the wait
         return gateway
+
+    @property
+    def json2(self) -> bool:
+        """Whether this target's gateways speak JSON-2 (with `auto`, the server's version decided)."""
+        transport = self.gateway().transport
+        return isinstance(getattr(transport, "chosen", transport), Json2Transport)
 
     def now(self) -> datetime:
         return self.sandbox.clock.now() if self.sandbox is not None else datetime.now(timezone.utc)
@@ -101,17 +115,22 @@ class Target:
 
 @pytest.fixture(
     scope="module",
-    params=["sandbox", pytest.param("real", marks=pytest.mark.skipif(not REAL_CONFIGURED, reason=REAL_MISSING))],
+    params=["sandbox-jsonrpc", "sandbox-json2",
+            pytest.param("real", marks=pytest.mark.skipif(not REAL_CONFIGURED, reason=REAL_MISSING))],
 )
 def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    """The same calls on each transport: the sandbox speaks both; a real server the one ODOO_TRANSPORT picks."""
     if request.param == "real":
         limited = (REAL_LIMITED_USER, REAL_LIMITED_PASSWORD) if REAL_LIMITED_USER and REAL_LIMITED_PASSWORD else None
-        yield Target("real", REAL_URL, REAL_DB, REAL_USER, REAL_SECRET, REAL_WRITABLE, limited)
+        yield Target("real", REAL_URL, REAL_DB, REAL_USER, REAL_SECRET, REAL_WRITABLE, limited,
+                     transport=REAL_TRANSPORT, api_key=REAL_API_KEY)  # type: ignore[arg-type]
         return
+    transport = "json2" if request.param.endswith("json2") else "jsonrpc"
     with Sandbox(seed=True) as sandbox:
         assert sandbox.url is not None
         # dr.patel: a purchase manager (an approver), not a Settings user.
-        yield Target("sandbox", sandbox.url, sandbox.db_name, "admin", "admin", True, ("dr.patel", "dr.patel"), sandbox)
+        yield Target("sandbox", sandbox.url, sandbox.db_name, "admin", "admin", True, ("dr.patel", "dr.patel"), sandbox,
+                     transport=transport, api_key="admin" if transport == "json2" else None)
 
 
 @pytest.fixture

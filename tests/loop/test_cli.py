@@ -128,3 +128,17 @@ def test_an_unknown_agent_is_named(env: Path) -> None:
     assert result.exit_code == 2  # usage
     agents = ", ".join(sorted(path.stem for path in Path("policies").glob("*.yaml")))
     assert result.stderr.strip() == f"no agent named 'billing_watcher' (agents: {agents})"
+
+
+def test_proposals_show_links_the_record_absolutely_in_the_servers_style(env: Path, live_sandbox: Sandbox) -> None:
+    from agents._core.odoo import versions
+
+    assert run("once", "approval_watcher").exit_code == 0
+    shown_proposal = proposals("--status", "pending")[0]
+    versions._known.clear()  # as a fresh `proposals show` process: it asks the version itself, without logging in
+    live_sandbox.requests.clear()
+    shown = run("proposals", "show", shown_proposal["id"])
+    assert shown.exit_code == 0, shown.output
+    link = f"{live_sandbox.url}/odoo/{shown_proposal['model']}/{shown_proposal['res_id']}"
+    assert f"  open in Odoo     {link}\n" in shown.stdout
+    assert dict(live_sandbox.requests) == {"/web/version": 1}

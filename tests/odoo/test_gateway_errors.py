@@ -39,6 +39,12 @@ class FlakyTransport:
             raise self.errors.pop(0)
         return self.answer
 
+    def version(self) -> str:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return self.server_version
+
     def reset(self) -> None:
         self.resets += 1
 
@@ -49,6 +55,13 @@ def test_a_read_is_retried_on_transient_failures_then_succeeds() -> None:
     assert gateway.search_read("purchase.order", [], ["name"]) == [{"id": 1}]
     assert transport.calls == 3
     assert transport.resets == 2
+
+
+def test_the_version_behind_the_profile_is_asked_once_and_retried_like_a_read() -> None:
+    transport = FlakyTransport(OdooUnavailable("test", "timeout"))
+    gateway = OdooGateway(transport, backoff=0)
+    assert gateway.profile.series == (19, 0) and gateway.profile is gateway.profile
+    assert (transport.calls, transport.resets) == (2, 1)
 
 
 def test_a_read_gives_up_after_three_attempts_naming_the_connection() -> None:

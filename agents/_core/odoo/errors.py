@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class OdooError(Exception):
     """Base class: `connection` names the configured Odoo connection, `message` is the server's (or our) text."""
@@ -38,7 +40,7 @@ class OdooModuleMissing(OdooError):
 
 
 class OdooProtocolError(OdooError):
-    """The server answered something that is not Odoo's JSON-RPC."""
+    """The server answered something that is not Odoo's JSON-RPC or JSON-2, or an answer above the size ceiling."""
 
 
 _BY_ODOO_NAME: dict[str, type[OdooError]] = {
@@ -51,6 +53,19 @@ _BY_ODOO_NAME: dict[str, type[OdooError]] = {
     "werkzeug.exceptions.Unauthorized": OdooAuthError,
     "psycopg2.OperationalError": OdooAuthError,  # at login: the database named in ODOO_DB does not exist
 }
+
+
+# JSON-2 answers an error with its HTTP status and the same {name, message, …} object JSON-RPC puts under error.data.
+_MISSING_MODEL = re.compile(r"^the model '.*' does not exist$")
+
+
+def from_json2_error(connection: str, status: int, body: dict) -> OdooError:
+    """Map a JSON-2 error body (see wire samples: 401, 403, 404, 422, 500) to the same typed exceptions as JSON-RPC."""
+    name = str(body.get("name") or "")
+    message = str(body.get("message") or f"HTTP {status}")
+    if name == "werkzeug.exceptions.NotFound" and _MISSING_MODEL.match(message):
+        return OdooModuleMissing(connection, message, odoo_name=name)
+    return _BY_ODOO_NAME.get(name, OdooError)(connection, message, odoo_name=name or None)
 
 
 def from_server_error(connection: str, error: dict) -> OdooError:

@@ -10,7 +10,14 @@ from typing import Any, Protocol
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from agents._core.odoo.errors import OdooAccessError, OdooModuleMissing, OdooUnavailable, OdooValidationError
+from agents._core.odoo.errors import (
+    OdooAccessError,
+    OdooModuleMissing,
+    OdooProtocolError,
+    OdooUnavailable,
+    OdooValidationError,
+)
+from agents._core.odoo.profile import OdooProfile
 from agents._core.odoo.values import parse_datetime
 
 Domain = list[Any]
@@ -29,6 +36,10 @@ class Transport(Protocol):
     server_version: str | None
 
     def execute_kw(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any: ...
+
+    def version(self) -> str:
+        """The server's version string ("19.0", "17.0-20240709"), asking the server the first time."""
+        ...
 
     def reset(self) -> None: ...
 
@@ -56,6 +67,19 @@ class OdooGateway:
         self._attempts = attempts
         self._backoff = backoff
         self._fields_cache: dict[str, dict[str, dict[str, Any]]] = {}
+        self._profile: OdooProfile | None = None
+
+    @property
+    def profile(self) -> OdooProfile:
+        """What differs on this server's Odoo version (fields, models, return values, URLs): see profile.py."""
+        if self._profile is None:
+            for attempt in self._retrying(retry=True):
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        self.transport.reset()
+                    self._profile = OdooProfile.of(self.transport.version())
+        assert self._profile is not None
+        return self._profile
 
     # -- reads ---------------------------------------------------------------------------------------------
 
@@ -107,11 +131,12 @@ class OdooGateway:
         """When each record's tracked `field` last changed (from the chatter's tracking values): one read for all ids.
 
         Records whose field never changed under tracking are absent. Odoo 16-19 keep the change on mail.message
-        (its date) with a mail.tracking.value naming the field.
+        (its date) with a mail.tracking.value naming the field (its link to the field is named per version).
         """
         if not ids:
             return {}
-        domain = [("model", "=", model), ("res_id", "in", list(ids)), ("tracking_value_ids.field_id.name", "=", field)]
+        path = f"tracking_value_ids.{self.profile.tracking_field}.name"
+        domain = [("model", "=", model), ("res_id", "in", list(ids)), (path, "=", field)]
         latest: dict[int, datetime] = {}
         try:
             messages = self.search_read("mail.message", domain, ["res_id", "date"], order="id")
@@ -136,25 +161,19 @@ class OdooGateway:
         return self._fields_cache[model]
 
     def has_access(self, model: str, operation: str) -> bool:
-        """Whether this user's access rights allow `operation` (read, write, create, unlink) on `model` at all.
-
-        Checked on real servers: Odoo 18 and 19 answer has_access(ids, operation) over RPC; 17 has only
-        check_access_rights (18 and 19 keep it, deprecated).
-        """
-        if self.server_major() >= 18:
+        """Whether this user's access rights allow `operation` (read, write, create, unlink) on `model` at all."""
+        if self.profile.has_access_method:
             return bool(self._call(model, "has_access", [[], operation], {}, retry=True))
         return bool(self._call(model, "check_access_rights", [operation], {"raise_exception": False}, retry=True))
 
-    def server_version(self) -> str | None:
-        """The server's version as it says it ('17.0', 'saas~17.2', '19.0'), known once logged in."""
-        if self.transport.server_version is None:
-            self.fields_get("res.users")  # the first call logs in, and the login learns the version
-        return self.transport.server_version
+    def server_version(self) -> str:
+        """The server's version series ('17.0', '17.2', '19.0')."""
+        major, minor = self.profile.series
+        return f"{major}.{minor}"
 
     def server_major(self) -> int:
-        """The server's major version (17, 18, 19); 0 when it did not say."""
-        digits = "".join(c if c.isdigit() else " " for c in self.server_version() or "").split()
-        return int(digits[0]) if digits else 0
+        """The server's major version (17, 18, 19)."""
+        return self.profile.major
 
     def require_models(self, models: Sequence[str]) -> None:
         """Fail early, with the module's model named, when the server lacks a model a rule reads."""
@@ -169,7 +188,13 @@ class OdooGateway:
     # -- writes --------------------------------------------------------------------------------------------
 
     def create(self, model: str, values: Record, *, context: dict[str, Any] | None = None) -> int:
-        return int(self._call(model, "create", [values], {"context": context} if context else {}, retry=False))
+        created = self._call(model, "create", [values], {"context": context} if context else {}, retry=False)
+        # JSON-RPC answers create(dict) with the id; JSON-2 sends every recordset as its ids, a list of one here.
+        if isinstance(created, list) and len(created) == 1:
+            created = created[0]
+        if isinstance(created, bool) or not isinstance(created, int):
+            raise OdooProtocolError(self.connection, f"create on {model} answered {created!r}, not the new record's id")
+        return created
 
     def xmlid(self, xmlid: str) -> int | None:
         """The record id behind an XML id such as 'mail.mail_activity_data_todo', or None.
@@ -188,20 +213,20 @@ class OdooGateway:
     def message_post(self, model: str, res_id: int, body: str) -> int:
         """An internal note in the record's chatter (subtype Note: followers are not e-mailed)."""
         kwargs = {"body": body, "message_type": "comment", "subtype_xmlid": "mail.mt_note"}
-        result = self._call(model, "message_post", [[res_id]], kwargs, retry=False)
-        # Odoo 17+ returns the new message as a recordset, which RPC sends as a list of its one id.
-        return int(result[0] if isinstance(result, list) else result)
+        return self.profile.message_id(self.connection, self._call(model, "message_post", [[res_id]], kwargs, retry=False))
 
     # -- plumbing ------------------------------------------------------------------------------------------
 
-    def _call(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any], *, retry: bool) -> Any:
-        retrying = Retrying(
+    def _retrying(self, *, retry: bool) -> Retrying:
+        return Retrying(
             stop=stop_after_attempt(self._attempts if retry else 1),
             wait=wait_exponential(multiplier=self._backoff, max=5),
             retry=retry_if_exception_type(OdooUnavailable),
             reraise=True,
         )
-        for attempt in retrying:
+
+    def _call(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any], *, retry: bool) -> Any:
+        for attempt in self._retrying(retry=retry):
             with attempt:
                 if attempt.retry_state.attempt_number > 1:
                     self.transport.reset()

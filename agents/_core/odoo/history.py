@@ -16,6 +16,7 @@ from typing import Any
 from agents._core.odoo.domain_eval import compile_domain, fields_of
 from agents._core.odoo.errors import OdooAccessError
 from agents._core.odoo.gateway import CallStats, Domain, OdooGateway, Record
+from agents._core.odoo.profile import OdooProfile
 from agents._core.odoo.values import parse_datetime
 
 
@@ -65,15 +66,16 @@ class HistoricalOdoo:
         if not messages:
             return {}
         by_message = {m["id"]: (m["res_id"], parse_datetime(m["date"])) for m in messages}
+        link = gateway.profile.tracking_field  # the tracked field's ir.model.fields, named per version
         values = gateway.search_read("mail.tracking.value", [("mail_message_id", "in", list(by_message))],
-                                     ["field_id", "old_value_char", "new_value_char", "mail_message_id"])
-        field_ids = sorted({v["field_id"][0] for v in values if v.get("field_id")})
+                                     [link, "old_value_char", "new_value_char", "mail_message_id"])
+        field_ids = sorted({v[link][0] for v in values if v.get(link)})
         names = {f["id"]: f["name"] for f in gateway.read("ir.model.fields", field_ids, ["name"])}
         labels = _selection_keys(gateway.fields_get(model))
         changes: dict[tuple[int, str], list[_Change]] = defaultdict(list)
         for value in values:
             res_id, at = by_message[value["mail_message_id"][0]]
-            name = names.get(value["field_id"][0]) if value.get("field_id") else None
+            name = names.get(value[link][0]) if value.get(link) else None
             if name is None or at is None:
                 continue
             keys = labels.get(name, {})
@@ -123,6 +125,10 @@ class AsOfGateway:
 
     def search_count(self, model: str, domain: Domain) -> int:
         return len(self.search_read(model, domain, ["id"]))
+
+    @property
+    def profile(self) -> OdooProfile:
+        return self._history.gateway.profile
 
     def fields_get(self, model: str) -> dict[str, dict[str, Any]]:
         return self._history.gateway.fields_get(model)

@@ -1,21 +1,16 @@
-"""How a server marks a journal entry for review: Odoo 18+ `checked` (False = to review), Odoo <=17 `to_check` (True)."""
+"""Which field marks a journal entry for review on this server: the version profile says, fields_get confirms."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from agents._core.odoo.gateway import OdooGateway
+from agents._core.odoo.profile import REVIEW_FLAGS, ReviewFlag
 
-
-class ReviewFlag(NamedTuple):
-    field: str
-    to_review: bool  # the value that means "needs review"
-
-
-_FLAGS = (ReviewFlag("checked", False), ReviewFlag("to_check", True))
+__all__ = ["ReviewFlag", "review_flag"]
 
 
 def review_flag(gateway: OdooGateway, model: str) -> ReviewFlag | None:
-    """Decided from the server's own fields (cached per gateway), never from a version setting; None if it has neither."""
+    """The profile's flag (`to_check` up to 17, `checked` from 18) if the model has it; else the other one if a
+    customized server kept it; None when the model has neither (the rule that needs it is then disabled)."""
     fields = gateway.fields_get(model)
-    return next((flag for flag in _FLAGS if fields.get(flag.field, {}).get("type") == "boolean"), None)
+    candidates = (gateway.profile.review_flag, *REVIEW_FLAGS)
+    return next((flag for flag in candidates if fields.get(flag.field, {}).get("type") == "boolean"), None)

@@ -6,6 +6,8 @@ import http.client
 import logging
 import socket
 import urllib.error
+import urllib.request
+from http.cookiejar import CookieJar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,6 +15,7 @@ from urllib.parse import urlsplit
 import odoorpc
 import odoorpc.error
 
+from agents._core import messages
 from agents._core.odoo.errors import (
     OdooAuthError,
     OdooError,
@@ -20,6 +23,8 @@ from agents._core.odoo.errors import (
     OdooUnavailable,
     from_server_error,
 )
+from agents._core.odoo import versions
+from agents._core.odoo.limits import BoundedResponses, ResponseTooLarge
 
 # odoorpc logs every request at DEBUG with the password among the positional args: never let that reach a handler.
 logging.getLogger("odoorpc").setLevel(logging.WARNING)
@@ -45,19 +50,26 @@ class Endpoint:
 class JsonRpcTransport:
     """One logged-in odoorpc session; `execute_kw` is the only call the gateway needs."""
 
-    def __init__(self, connection: str, url: str, db: str, login: str, secret: str, *, timeout: float) -> None:
+    def __init__(self, connection: str, url: str, db: str, login: str, secret: str, *, timeout: float,
+                 max_response_bytes: int) -> None:
         self.connection = connection
+        self._url = url
         self._endpoint = Endpoint.parse(url)
         self._db, self._login, self._secret, self._timeout = db, login, secret, timeout
+        self._limit = max_response_bytes
         self._odoo: odoorpc.ODOO | None = None
         self.server_version: str | None = None
 
     def _connect(self) -> odoorpc.ODOO:
         if self._odoo is None:
             e = self._endpoint
-            odoo = self._guard(lambda: odoorpc.ODOO(e.host, protocol=e.protocol, port=e.port, timeout=self._timeout))
+            # odoorpc's own opener plus the size ceiling: urllib underneath reads every answer through it.
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), BoundedResponses(self._limit))
+            odoo = self._guard(lambda: odoorpc.ODOO(e.host, protocol=e.protocol, port=e.port, timeout=self._timeout,
+                                                    opener=opener))
             self._guard(lambda: odoo.login(self._db, self._login, self._secret))
             self.server_version = odoo.version
+            versions.remember(self._url, odoo.version)
             self._odoo = odoo
         return self._odoo
 
@@ -65,9 +77,18 @@ class JsonRpcTransport:
         odoo = self._connect()
         return self._guard(lambda: odoo.execute_kw(model, method, args, kwargs))
 
+    def version(self) -> str:
+        """The server's version string, as odoorpc read it before logging in."""
+        self._connect()
+        assert self.server_version is not None
+        return self.server_version
+
     def _guard(self, call):  # noqa: ANN001, ANN202 - a thunk in, its result out
         try:
             return call()
+        except ResponseTooLarge:
+            raise OdooProtocolError(self.connection, messages.ODOO_ANSWER_TOO_LARGE.format(
+                where=self._where(), mb=self._limit / (1024 * 1024))) from None
         except odoorpc.error.RPCError as exc:
             if exc.info:
                 raise from_server_error(self.connection, exc.info) from None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from types import TracebackType
 from typing import Any, Mapping
 
@@ -78,6 +79,7 @@ class Sandbox:
                 seed_demo.install(self.store)
         self._calls_lock = threading.Lock()
         self._rpc_calls = 0
+        self.requests: Counter[str] = Counter()  # HTTP requests served, by path: which endpoints a client used
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port: int | None = None
@@ -119,6 +121,10 @@ class Sandbox:
     def rpc_calls(self) -> int:
         """Object calls served over HTTP (execute, execute_kw, JSON-2): what batching tests count."""
         return self._rpc_calls
+
+    def count_request(self, path: str) -> None:
+        with self._calls_lock:
+            self.requests[path] += 1
 
     def count_call(self) -> None:
         with self._calls_lock:

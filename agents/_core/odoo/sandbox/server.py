@@ -1,13 +1,14 @@
 """HTTP front of the sandbox: Odoo's JSON-RPC (/jsonrpc, /web/webclient/version_info) and JSON-2 (/json/2/...)."""
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from . import methods
-from .errors import AccessDenied, DatabaseNotFound, OdooError, OdooTypeError, internal_error
+from .errors import AccessDenied, DatabaseNotFound, MethodNotFound, OdooError, OdooTypeError, internal_error
 
 if TYPE_CHECKING:
     from .sandbox import Sandbox
@@ -40,13 +41,18 @@ class _Handler(BaseHTTPRequestHandler):
         _log.debug("%s " + format, self.address_string(), *args)
 
     def do_GET(self) -> None:
-        if self.path.split("?")[0] == "/web/health":
+        path = self.path.split("?")[0]
+        self.server.sandbox.count_request(path)
+        if path == "/web/health":
             self._send(200, {"status": "pass"})
+        elif path == "/web/version":  # Odoo 19's login-free version route (17 and 18 answer 404)
+            self._send(200, {"version_info": VERSION_INFO["server_version_info"], "version": VERSION_INFO["server_version"]})
         else:
             self._send(404, {"error": f"not found: {self.path}"})
 
     def do_POST(self) -> None:
         path = self.path.split("?")[0]
+        self.server.sandbox.count_request(path)
         try:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
         except (ValueError, UnicodeDecodeError):
@@ -111,13 +117,15 @@ class _Handler(BaseHTTPRequestHandler):
         raise _not_available(service, method)
 
     def _json2(self, model: str, method: str, body: Any) -> tuple[int, Any]:
+        """As Odoo 19's rpc/controllers/json2.py: 401 before anything, 404 for an unknown model or method, 422 when
+        the arguments do not bind, then the method's own errors with their HTTP status; records come back as ids."""
         sandbox = self.server.sandbox
         scheme, _, key = (self.headers.get("Authorization") or "").partition(" ")
         database = self.headers.get("X-Odoo-Database")
         sandbox.count_call()
+        if database not in (None, DB_NAME):
+            return 404, _NO_DATABASE_PAGE  # Odoo finds no database to route to: werkzeug's HTML page, not JSON
         try:
-            if database not in (None, DB_NAME):
-                raise DatabaseNotFound(database)
             with sandbox.store.lock:
                 uid = sandbox.uid_for_api_key(key) if scheme.lower() == "bearer" else None
                 if uid is None:
@@ -126,9 +134,20 @@ class _Handler(BaseHTTPRequestHandler):
                     return 404, _http_error("werkzeug.exceptions.NotFound", f"the model {model!r} does not exist", 404)
                 kwargs = dict(body) if isinstance(body, dict) else {}
                 ids = kwargs.pop("ids", [])
-                _, takes_ids = methods.resolve(sandbox.store.registry[model], method)
+                try:
+                    impl, takes_ids = methods.resolve(sandbox.store.registry[model], method)
+                except MethodNotFound as exc:
+                    return 404, _http_error("werkzeug.exceptions.NotFound", exc.message, 404)
+                if ids and not takes_ids:
+                    return 422, _unprocessable(f"cannot call {model}.{method} with ids")
                 args = [ids] if takes_ids else []
-                return 200, methods.call(sandbox.store, uid, model, method, args, kwargs)
+                try:
+                    inspect.signature(impl).bind(None, *args, **{k: v for k, v in kwargs.items() if k != "context"})
+                except TypeError as exc:
+                    return 422, _unprocessable(str(exc))
+                result = methods.call(sandbox.store, uid, model, method, args, kwargs)
+                # The controller sends a returned recordset as its ids: create() answers a list even for one dict.
+                return 200, [result] if method == "create" and isinstance(result, int) else result
         except OdooError as exc:
             return exc.http_status, exc.data()
         except Exception as exc:
@@ -137,9 +156,10 @@ class _Handler(BaseHTTPRequestHandler):
             return error.http_status, error.data()
 
     def _send(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
+        html = isinstance(payload, HtmlPage)
+        data = payload.encode() if html else json.dumps(payload).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", "text/html; charset=utf-8" if html else "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -159,6 +179,20 @@ def _not_available(service: Any, method: Any) -> OdooError:
     error = OdooError(f"Method not found: {method}")
     error.odoo_name = "builtins.Exception"
     return error
+
+
+class HtmlPage(str):
+    """A body Odoo sends as HTML, not JSON."""
+
+
+_NO_DATABASE_PAGE = HtmlPage(
+    "<!DOCTYPE html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>No database is selected and the requested URL"
+    " was not found in the server-wide controllers.</p>\n"
+)
+
+
+def _unprocessable(message: str) -> dict[str, Any]:
+    return _http_error("werkzeug.exceptions.UnprocessableEntity", message, 422)
 
 
 def _http_error(name: str, message: str, status: int) -> dict[str, Any]:
