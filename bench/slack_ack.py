@@ -32,7 +32,7 @@ from slack_sdk.signature import SignatureVerifier  # noqa: E402
 from agents._core.odoo import open_gateway  # noqa: E402
 from state import Audit, Database, Store  # noqa: E402
 from tests.slack.conftest import block_action, form  # noqa: E402
-from tests.slack.fake_slack import BOT_TOKEN, FakeSlack  # noqa: E402
+from agents._core.slack.fake_api import BOT_TOKEN, FakeSlack  # noqa: E402
 
 SECRET = "bench-signing-secret-0123456789ab"
 ACK_P99_TARGET_MS = 50.0

@@ -20,7 +20,7 @@ from agents._core.slack.server import start
 from runner import build_engine
 from state import Database, Store
 from tests.slack.conftest import GRACE, SECRET, USERS, block_action, click, slack_settings, wait_until
-from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
+from agents._core.slack.fake_api import BOT_TOKEN, FakeSlack
 
 
 def get_json(url: str) -> dict:
