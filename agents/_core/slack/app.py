@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import re
@@ -53,6 +55,15 @@ class _Verifier(SignatureVerifier):
         if timestamp is not None and not timestamp.strip().lstrip("-").isdigit():
             return False
         return super().is_valid(body, timestamp, signature)
+
+    def generate_signature(self, *, timestamp: str, body: str | bytes) -> str | None:
+        # Over the raw bytes, as Slack signs them: slack-sdk decodes bytes as UTF-8 first, which raises on a body
+        # that is not UTF-8 (a 500 where a 401 belongs).
+        if timestamp is None:
+            return None
+        raw = body.encode() if isinstance(body, str) else body or b""
+        digest = hmac.new(self.signing_secret.encode(), b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256)
+        return f"v0={digest.hexdigest()}"
 
 
 class _Verification(RequestVerification):
@@ -114,6 +125,7 @@ class SlackEdge:
         self._pending_lock = threading.Lock()
         self.gate = AckFirst()
         self._turns: dict[str, tuple[threading.Lock, int]] = {}  # proposal id -> (its lock, clicks holding or waiting)
+        self.verifier: SignatureVerifier = _Verifier(signing_secret or "socket-mode-only", clock=clock or Clock())
         self.app = _bolt_app(client, signing_secret or "socket-mode-only", clock or Clock())
         self.app.action(blocks.APPROVE)(self._on_approve)
         self.app.action(blocks.REJECT)(self._on_open_modal)

@@ -21,6 +21,7 @@ from agents._core import messages as m
 from agents._core.engine import Engine
 from agents._core.metrics import CONTENT_TYPE, Metrics
 from agents._core.slack.app import AckFirst, SlackEdge, web_client
+from agents._core.slack.inbound import Screen
 from agents._core.slack.outbox import OutboxWorker
 from state import Proposal
 
@@ -38,7 +39,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 class Routes:
     """The ASGI app: /healthz here, everything else to Bolt's ASGI handler (which verifies and dispatches)."""
 
-    def __init__(self, bolt: SlackRequestHandler | None, health: Callable[[], dict[str, Any]],
+    def __init__(self, bolt: SlackRequestHandler | Screen | None, health: Callable[[], dict[str, Any]],
                  gate: AckFirst | None = None, metrics: Metrics | None = None) -> None:
         self.bolt = bolt
         self.health = health
@@ -111,7 +112,7 @@ def start(engine: Engine, *, host: str = "0.0.0.0", port: int = 3000, per_channe
         raise ValueError(m.SLACK_SERVICE_MISCONFIGURED.format(missing="SLACK_SIGNING_SECRET"))
     edge = SlackEdge(engine, client, signing_secret=secret, outbox=outbox, clock=clock)
     socket_mode = SocketModeHandler(edge.app, app_token) if app_token else None
-    bolt = None if socket_mode else SlackRequestHandler(edge.app, path=EVENTS_PATH)
+    bolt = None if socket_mode else Screen(SlackRequestHandler(edge.app, path=EVENTS_PATH), edge.verifier)
     mode = "socket" if socket_mode else "http"
     routes = Routes(bolt, lambda: health(engine, mode), edge.gate, Metrics(services))
     server, thread, url = _serve(routes, host, port)
