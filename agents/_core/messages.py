@@ -189,6 +189,7 @@ SLACK_REASON_HINT = "Recorded with your name in the audit trail."
 SLACK_SNOOZE_HINT = "No new proposal for this item until then; an internal note in Odoo says so."
 SLACK_REASON_REQUIRED = "Say why: the reason is recorded with your decision."
 SLACK_SNOOZE_CHOICES = {"1d": "1 day", "3d": "3 days", "1w": "1 week"}
+SLACK_SNOOZE_UNKNOWN = "Choose one of the listed lengths."
 
 # The message after a decision: who, when, why, and the result in Odoo
 SLACK_OUTCOME = {
@@ -209,6 +210,7 @@ SLACK_PAUSED = ":double_vertical_bar: Sentinel is paused: the approved action wa
 # Ephemerals (only the clicking person sees them)
 SLACK_ALREADY_DECIDED = "This proposal was already {verb} by {who} {when}."
 SLACK_NO_SUCH_PROPOSAL = "This proposal no longer exists in Sentinel."
+SLACK_WRONG_MESSAGE = "This button does not belong to the proposal's message; nothing was decided."
 SLACK_DECISION_FAILED = "Your decision could not be recorded ({error}); nothing changed. Try again in a minute."
 SLACK_SERVICE_MISCONFIGURED = "Slack is configured without {missing}: set it, or set SLACK_APP_TOKEN for Socket Mode"
 

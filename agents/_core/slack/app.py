@@ -26,6 +26,7 @@ from slack_sdk.signature import Clock, SignatureVerifier
 from agents._core import messages as m
 from agents._core.decisions import Actor, Outcome, authorize, decide
 from agents._core.engine import Engine
+from agents._core.mrkdwn import visible
 from agents._core.nodes.proposal_state import Decision
 from agents._core.settings import Settings
 from agents._core.slack import blocks
@@ -153,11 +154,14 @@ class SlackEdge:
         self._submit(self._decide, meta["proposal_id"], "reject", _modal_origin(body, meta), reason)
 
     def _on_snooze_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        if _selected(view, blocks.DURATION) not in blocks.SNOOZE_DAYS:  # only the modal's choices, never a default
+            ack(response_action="errors", errors={blocks.DURATION: m.SLACK_SNOOZE_UNKNOWN})
+            return
         reason = _reason_or_error(ack, view)
         if reason is None:
             return
         meta = json.loads(view["private_metadata"])
-        days = blocks.SNOOZE_DAYS.get(_selected(view, blocks.DURATION) or "", 1)
+        days = blocks.SNOOZE_DAYS[_selected(view, blocks.DURATION) or ""]
         self._submit(self._decide, meta["proposal_id"], "snooze", _modal_origin(body, meta), reason, days)
 
     # -- the work, off the request path ------------------------------------------------------------------------
@@ -175,6 +179,9 @@ class SlackEdge:
             return
         if proposal.status != "pending":  # decided while this click waited its turn: nothing to look up in Odoo
             self._ephemeral(origin, _already(proposal))
+            return
+        if not _from_its_message(proposal, origin):
+            self._ephemeral(origin, m.SLACK_WRONG_MESSAGE)
             return
         actor = self._actor(origin["user"], proposal)
         until = self.engine.services.clock() + timedelta(days=snooze_days) if snooze_days else None
@@ -197,6 +204,9 @@ class SlackEdge:
             return
         if proposal.status != "pending":
             self._ephemeral(origin, _already(proposal))
+            return
+        if not _from_its_message(proposal, origin):
+            self._ephemeral(origin, m.SLACK_WRONG_MESSAGE)
             return
         actor = self._actor(origin["user"], proposal)
         refusal = authorize(self.engine, proposal, actor)
@@ -303,6 +313,14 @@ def _channel_ts(origin: dict[str, str]) -> dict[str, str]:
     return {"channel": origin["channel"], "ts": origin["ts"]}
 
 
+def _from_its_message(proposal: Proposal, origin: dict[str, str]) -> bool:
+    """A click on a message must come from the message posted for this proposal (the button's value names it): a
+    value that does not belong to the message decides nothing. Clicks from the App Home tab carry no message."""
+    if not origin.get("ts"):
+        return True
+    return (origin.get("channel"), origin["ts"]) == (proposal.slack_channel, proposal.slack_ts)
+
+
 def _input(view: dict[str, Any], block: str) -> str:
     value = view["state"]["values"].get(block, {}).get(block, {}).get("value")
     return (value or "").strip()
@@ -328,7 +346,7 @@ def _mentions(text: str) -> str:
 def _reason_or_error(ack: Ack, view: dict[str, Any]) -> str | None:
     """A modal's required reason; without one, the modal stays open with the error under the field."""
     reason = _input(view, blocks.REASON)
-    if not reason:
+    if not visible(reason):
         ack(response_action="errors", errors={blocks.REASON: m.SLACK_REASON_REQUIRED})
         return None
     ack()

@@ -8,6 +8,7 @@ from typing import Any
 
 from agents._core import messages as m
 from agents._core.drafting import describe_action
+from agents._core.mrkdwn import cut as _cut, escape
 from agents._core.odoo.values import display
 from agents._core.privacy import MASK
 from agents._core.render import odoo_link
@@ -35,8 +36,7 @@ _MAX_FIELDS = 20
 def proposal_message(proposal: Proposal, *, odoo_url: str | None, paused: bool = False) -> dict[str, Any]:
     """chat.postMessage / chat.update arguments: the buttons while pending, the outcome once decided."""
     blocks: list[Block] = [
-        {"type": "header", "text": _plain(f"{proposal.record_name}: {proposal.evidence.get('headline', proposal.rule_id)}",
-                                          _HEADER_MAX)},
+        {"type": "header", "text": _plain(escape(f"{proposal.record_name}: {_headline(proposal)}"), _HEADER_MAX)},
         _section(escape(proposal.summary or "")),
         *_facts(proposal),
         _section(_evidence(proposal, odoo_url)),
@@ -54,13 +54,18 @@ def proposal_message(proposal: Proposal, *, odoo_url: str | None, paused: bool =
     context = m.SLACK_CONTEXT.format(id=proposal.id, agent=proposal.agent, expires=expires,
                                      source=proposal.draft_source or "template")
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
-    return {"text": _cut(m.SLACK_FALLBACK.format(summary=proposal.summary or proposal.record_name), _TEXT_MAX),
+    return {"text": fallback(proposal), 
             "blocks": blocks}
+
+
+def fallback(proposal: Proposal) -> str:
+    """The notification text (also what screen readers read): escaped like the blocks, or it would ping and link."""
+    return _cut(m.SLACK_FALLBACK.format(summary=escape(proposal.summary or proposal.record_name)), _TEXT_MAX)
 
 
 def notice_message(text: str) -> dict[str, Any]:
     """A notice from Sentinel itself (a refused policy edit, …): its text may quote files, so it is escaped."""
-    return {"text": _cut(text, _TEXT_MAX), "blocks": [_section(escape(text))]}
+    return {"text": _cut(escape(text), _TEXT_MAX), "blocks": [_section(escape(text))]}
 
 
 def outcome(proposal: Proposal, *, paused: bool = False) -> str:
@@ -119,11 +124,6 @@ def slack_date(when: datetime) -> str:
     return f"<!date^{int(aware.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
-def escape(text: str) -> str:
-    """Odoo text is data: with &, < and > escaped it cannot mention, link or format anything in Slack."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 # -- parts ---------------------------------------------------------------------------------------------------
 
 def _facts(proposal: Proposal) -> list[Block]:
@@ -151,6 +151,10 @@ def _evidence(proposal: Proposal, odoo_url: str | None) -> str:
         target = f"<{odoo_link(odoo_url, model, res_id)}|{escape(f'{model} #{res_id}')}>" if odoo_url else escape(f"{model} #{res_id}")
         lines.append(f"• {escape(label)}: {target}")
     return "\n".join(lines)
+
+
+def _headline(proposal: Proposal) -> str:
+    return str(proposal.evidence.get("headline", proposal.rule_id))
 
 
 def _action_words(proposal: Proposal) -> str:
@@ -214,6 +218,3 @@ def _mrkdwn(text: str) -> Block:
 def _plain(text: str, limit: int = 75) -> Block:
     return {"type": "plain_text", "text": _cut(text, limit), "emoji": True}
 
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

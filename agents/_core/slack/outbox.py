@@ -14,12 +14,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from agents._core.mrkdwn import cut, escape
 from agents._core.services import REPLICA, utc_now
 from agents._core.slack.blocks import notice_message, proposal_message
 from state import OutboxMessage, Proposal, ProposalStatus, Store
 
 log = logging.getLogger(__name__)
 
+MAX_BLOCKS = 50  # per message (Block Kit)
 DIGEST = "digest"  # agents._core.digest.KIND: the adapter knows the kind, not the digest package
 
 ANY_STATUS: tuple[ProposalStatus, ...] = get_args(ProposalStatus)  # channel+ts are stored whatever happened meanwhile
@@ -60,7 +62,7 @@ class OutboxWorker:
         self._lock = threading.Lock()
         self._last_sent: dict[str, float] = {}
         self._channel_ids: dict[str, str] = {}  # "#name" -> "C…", learnt from chat.postMessage answers
-        self._digests_posted: dict[int, tuple[str, str]] = {}  # outbox row -> (channel, ts) while its chart is pending
+        self._digests_posted: dict[int, list[tuple[str, str]]] = {}  # outbox row -> its posts so far (channel, ts)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -155,25 +157,27 @@ class OutboxWorker:
         return {"channel": str(response["channel"]), "ts": str(response["ts"])}
 
     def _digest(self, message: OutboxMessage) -> dict[str, Any]:
-        """The daily digest (Block Kit), then its chart uploaded to the same channel (files_upload_v2).
+        """The daily digest (Block Kit, in as many messages as its blocks need), then its chart (files_upload_v2).
 
-        A retry after the post succeeded uploads only the chart: the post is remembered per row in this process (a
-        crash between the two would post the text again on restart, which is the lesser loss).
+        A retry after some posts succeeded goes on from the first one missing: the posts are remembered per row in this
+        process (a crash in between would post the text again on restart, which is the lesser loss).
         """
         payload = message.payload
         channel = str(payload.get("channel") or "")
-        posted = self._digests_posted.get(message.id or 0)
-        if posted is None:
+        parts = _blocks_in_messages(list(payload.get("blocks") or []))
+        posted = self._digests_posted.setdefault(message.id or 0, [])
+        for number, part in enumerate(parts[len(posted):], start=len(posted) + 1):
+            title = escape(str(payload.get("title") or ""))
+            text = title if len(parts) == 1 else f"{title} ({number}/{len(parts)})"
             self._pace(self._channel_ids.get(channel, channel))
-            response = self.client.chat_postMessage(channel=channel, text=str(payload.get("title") or ""),
-                                                    blocks=payload.get("blocks"), unfurl_links=False, unfurl_media=False)
-            posted = (str(response["channel"]), str(response["ts"]))
-            self._channel_ids[channel] = posted[0]
-            self._digests_posted[message.id or 0] = posted
-        result: dict[str, Any] = {"channel": posted[0], "ts": posted[1]}
+            response = self.client.chat_postMessage(channel=channel, text=cut(text, 3000), blocks=part,
+                                                    unfurl_links=False, unfurl_media=False)
+            posted.append((str(response["channel"]), str(response["ts"])))
+            self._channel_ids[channel] = posted[-1][0]
+        result: dict[str, Any] = {"channel": posted[0][0], "ts": posted[0][1], "messages": len(posted)}
         chart = payload.get("chart")
         if isinstance(chart, dict) and chart.get("png_base64"):
-            upload = self.client.files_upload_v2(channel=posted[0], file=base64.b64decode(str(chart["png_base64"])),
+            upload = self.client.files_upload_v2(channel=posted[0][0], file=base64.b64decode(str(chart["png_base64"])),
                                                  filename=str(chart.get("filename") or "digest.png"),
                                                  title=str(chart.get("title") or "Sentinel digest"))
             result["file"] = str((upload.get("files") or [{}])[0].get("id") or upload.get("file", {}).get("id") or "")
@@ -205,3 +209,16 @@ class OutboxWorker:
         if self.audit is not None:
             self.audit("slack.delivery_failed", actor="system:slack", proposal_id=message.proposal_id,
                        data={"kind": message.kind, "error": error})
+
+
+def _blocks_in_messages(blocks: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Slack takes 50 blocks per message: a longer digest goes on in further messages, none lost. A message never
+    starts with a divider, and the header stays with the first."""
+    parts: list[list[dict[str, Any]]] = [[]]
+    for block in blocks:
+        if len(parts[-1]) == MAX_BLOCKS:
+            parts.append([])
+        if block.get("type") == "divider" and not parts[-1]:
+            continue
+        parts[-1].append(block)
+    return parts
