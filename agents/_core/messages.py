@@ -202,6 +202,11 @@ SLACK_OUTCOME = {
     "snoozed": ":zzz: Snoozed by {who} {when} until {until}",
     "expired": ":hourglass: Expired unanswered {when}: nothing was written in Odoo",
 }
+SLACK_WORKING = {  # at once after a click, until the outcome replaces it
+    "approve": ":hourglass_flowing_sand: Approving… (by {who})",
+    "reject": ":hourglass_flowing_sand: Rejecting… (by {who})",
+    "snooze": ":hourglass_flowing_sand: Snoozing… (by {who})",
+}
 SLACK_OUTCOME_REASON = "Reason: {reason}"
 SLACK_OUTCOME_ODOO = "Odoo: {result}"
 SLACK_OUTCOME_ERROR = ":warning: {error}"

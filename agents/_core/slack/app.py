@@ -184,16 +184,40 @@ class SlackEdge:
             self._ephemeral(origin, m.SLACK_WRONG_MESSAGE)
             return
         actor = self._actor(origin["user"], proposal)
+        if self._refused(proposal, actor, decision, origin, stage="click"):
+            return
+        self._show(proposal, working=(decision, origin["user"]))  # "Approving… (by @x)" before the decision's work
         until = self.engine.services.clock() + timedelta(days=snooze_days) if snooze_days else None
         outcome = decide(self.engine, proposal_id, decision, actor, reason=reason, until=until)
         if outcome.ok:
             if outcome.status == "approved":  # Sentinel is paused: the action waits, and the message says so meanwhile
-                channel = self.engine.services.policy(proposal.agent).slack.channel
-                self.engine.services.store.enqueue("proposal.updated", proposal_id, {"channel": channel},
-                                                   dedup=f"{proposal_id}:approved")
+                self._show(proposal, dedup=f"{proposal_id}:approved")
             self.outbox.kick()  # the message shows the outcome now, not at the next housekeeping tick
         else:
+            self._show(proposal)  # the "…ing" goes: the buttons are back, or whoever won shows
             self._ephemeral(origin, self._refusal(proposal_id, outcome))
+
+    def _refused(self, proposal: Proposal, actor: Actor, decision: Decision, origin: dict[str, str], *,
+                 stage: str) -> bool:
+        """Checked before anything shows in the channel; decide() checks again (and audits) when it decides."""
+        refusal = authorize(self.engine, proposal, actor)
+        if refusal:
+            self.engine.services.audit.append("decision.refused", actor=str(actor), proposal_id=proposal.id,
+                                              data={"decision": decision, "why": refusal, "stage": stage})
+            self._ephemeral(origin, _mentions(refusal))
+        return refusal is not None
+
+    def _show(self, proposal: Proposal, *, working: tuple[Decision, str] | None = None, dedup: str | None = None) -> None:
+        """An update of the proposal's message through the outbox's update lane, which never waits behind posts."""
+        if not proposal.slack_ts:
+            return  # not in Slack yet: its post will show it as it stands
+        channel = self.engine.services.policy(proposal.agent).slack.channel
+        payload: dict[str, Any] = {"channel": channel}
+        if working is not None:
+            payload["working"] = {"decision": working[0], "by": working[1]}
+        once = dedup or f"{proposal.id}:shown:{time.time_ns()}:{threading.get_ident()}"
+        self.engine.services.store.enqueue("proposal.updated", proposal.id, payload, dedup=once)
+        self.outbox.kick()
 
     def _open_modal(self, proposal_id: str, decision: Decision, origin: dict[str, str], trigger_id: str) -> None:
         """Refuse before the modal when the clicker may not decide or it is decided; decide() checks again on submit."""
@@ -209,11 +233,7 @@ class SlackEdge:
             self._ephemeral(origin, m.SLACK_WRONG_MESSAGE)
             return
         actor = self._actor(origin["user"], proposal)
-        refusal = authorize(self.engine, proposal, actor)
-        if refusal:
-            services.audit.append("decision.refused", actor=str(actor), proposal_id=proposal.id,
-                                  data={"decision": decision, "why": refusal, "stage": "modal"})
-            self._ephemeral(origin, _mentions(refusal))
+        if self._refused(proposal, actor, decision, origin, stage="modal"):
             return
         view = (blocks.reject_modal if decision == "reject" else blocks.snooze_modal)(proposal, _channel_ts(origin))
         self.client.views_open(trigger_id=trigger_id, view=view)

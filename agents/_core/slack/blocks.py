@@ -33,8 +33,12 @@ _FIELDS_PER_SECTION = 10
 _MAX_FIELDS = 20
 
 
-def proposal_message(proposal: Proposal, *, odoo_url: str | None, paused: bool = False) -> dict[str, Any]:
-    """chat.postMessage / chat.update arguments: the buttons while pending, the outcome once decided."""
+def proposal_message(proposal: Proposal, *, odoo_url: str | None, paused: bool = False,
+                     working: tuple[str, str] | None = None) -> dict[str, Any]:
+    """chat.postMessage / chat.update arguments: the buttons while pending, the outcome once decided.
+
+    `working`: (decision, Slack user id) of a click being carried out: "Approving… (by @x)" in place of the buttons,
+    so nobody clicks again while the decision is made."""
     blocks: list[Block] = [
         {"type": "header", "text": _plain(escape(f"{proposal.record_name}: {_headline(proposal)}"), _HEADER_MAX)},
         _section(escape(proposal.summary or "")),
@@ -44,10 +48,12 @@ def proposal_message(proposal: Proposal, *, odoo_url: str | None, paused: bool =
         _section(m.SLACK_PROPOSED.format(action=escape(_action_words(proposal)))),
     ]
     link = odoo_link(odoo_url, proposal.model, proposal.res_id) if odoo_url else None
-    if proposal.status == "pending":
+    if proposal.status == "pending" and working is None:
         blocks.append({"type": "actions", "block_id": DECIDE_BLOCK, "elements": _buttons(proposal, link)})
     else:
-        blocks.append(_section(outcome(proposal, paused=paused)))
+        shown = outcome(proposal, paused=paused) if working is None else m.SLACK_WORKING[working[0]].format(
+            who=who(f"slack:{working[1]}"))
+        blocks.append(_section(shown))
         if link:
             blocks.append({"type": "actions", "block_id": DECIDE_BLOCK, "elements": [_link_button(link)]})
     expires = slack_date(proposal.expires_at) if proposal.expires_at else "never"

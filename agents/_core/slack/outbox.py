@@ -21,6 +21,7 @@ from state import OutboxMessage, Proposal, ProposalStatus, Store
 
 log = logging.getLogger(__name__)
 
+UPDATES = ("proposal.updated",)
 MAX_BLOCKS = 50  # per message (Block Kit)
 DIGEST = "digest"  # agents._core.digest.KIND: the adapter knows the kind, not the digest package
 
@@ -43,14 +44,18 @@ def transient(exc: BaseException) -> bool:
 class OutboxWorker:
     """Posts `proposal.posted` rows (then stores channel+ts on the proposal) and `proposal.updated` rows (chat.update).
 
-    One pass at a time (a lock): oldest row first, stop at the first failure so order is kept, count the attempt and
-    try again at the next pass. The WebClient's RateLimitErrorRetryHandler honours Retry-After inside a call; tenacity
-    retries transient failures a few times; `per_channel` seconds separate two messages to one channel.
+    Two lanes, each one pass at a time: updates of messages already in Slack (someone just clicked: it must show at
+    once), and everything else (new posts, notices, digests, updates of messages not posted yet), paced per channel.
+    The update lane never waits behind posts: its own thread, its own lock, no per-channel pacing (chat.update is not
+    under the one-post-per-second guidance; a 429 is honoured through Retry-After). In a lane: oldest row first, stop at
+    the first failure so order is kept, count the attempt and try again at the next pass; tenacity retries transient
+    failures a few times.
     """
 
     def __init__(self, store: Store, client: WebClient, *, odoo_url: Callable[[Proposal], str | None],
                  paused: Callable[[], bool] = lambda: False, audit: Callable[..., Any] | None = None,
-                 per_channel: float = 1.0, attempts: int = 3, retry_wait: float = 0.5) -> None:
+                 per_channel: float = 1.0, attempts: int = 3, retry_wait: float = 0.5,
+                 on_error: Callable[[str], None] | None = None) -> None:
         self.store = store
         self.client = client
         self.odoo_url = odoo_url
@@ -59,63 +64,93 @@ class OutboxWorker:
         self.per_channel = per_channel
         self.attempts = attempts
         self.retry_wait = retry_wait
-        self._lock = threading.Lock()
+        self.on_error = on_error  # told each Slack error code (the connection watcher stops `run` on a revoked token)
+        self._lock = threading.Lock()  # the post lane
+        self._updates_lock = threading.Lock()
         self._last_sent: dict[str, float] = {}
         self._channel_ids: dict[str, str] = {}  # "#name" -> "C…", learnt from chat.postMessage answers
         self._digests_posted: dict[int, list[tuple[str, str]]] = {}  # outbox row -> its posts so far (channel, ts)
         self._wake = threading.Event()
+        self._wake_updates = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     # -- running ---------------------------------------------------------------------------------------------
 
     def deliver(self) -> int:
-        """One pass over the undelivered rows; returns how many were delivered."""
-        delivered = 0
+        """One pass over the undelivered rows, updates first; returns how many were delivered."""
+        return self.deliver_updates() + self.deliver_posts()
+
+    def deliver_updates(self) -> int:
+        """The update lane: chat.update of messages already posted, oldest first."""
+        with self._updates_lock:
+            rows = [m for m in self.store.pending_outbox(kinds=UPDATES) if self._is_update(m)]
+            return self._pass(rows)
+
+    def deliver_posts(self) -> int:
+        """The post lane: everything the update lane does not take, paced per channel."""
         with self._lock:
-            for message in self.store.pending_outbox():
-                if not self.store.claim_outbox(message.id, REPLICA, now=utc_now()):
-                    break  # another replica is delivering it: stop here, so messages keep their order
-                try:
-                    result = self._retrying(lambda: self._deliver(message))  # noqa: B023 - called at once
-                except SlackApiError as exc:
-                    error = str(exc.response.get("error") or exc)
-                    if error in _GIVE_UP:
-                        self._give_up(message, error)
-                        continue
-                    self._failed(message, error)
-                    break
-                except Exception as exc:  # noqa: BLE001 - Slack unreachable: keep the row, keep the order
-                    self._failed(message, f"{type(exc).__name__}: {exc}")
-                    break
-                self.store.mark_delivered(message.id, **result)
-                delivered += 1
+            return self._pass([m for m in self.store.pending_outbox() if not self._is_update(m)])
+
+    def _pass(self, rows: list[OutboxMessage]) -> int:
+        delivered = 0
+        for message in rows:
+            if self._stop.is_set():
+                break  # stopping: the rest waits for the next start, in order
+            if not self.store.claim_outbox(message.id, REPLICA, now=utc_now()):
+                break  # another replica is delivering it: stop here, so messages keep their order
+            try:
+                result = self._retrying(lambda: self._deliver(message))  # noqa: B023 - called at once
+            except SlackApiError as exc:
+                error = str(exc.response.get("error") or exc)
+                if self.on_error is not None:
+                    self.on_error(error)
+                if error in _GIVE_UP:
+                    self._give_up(message, error)
+                    continue
+                self._failed(message, error)
+                break
+            except Exception as exc:  # noqa: BLE001 - Slack unreachable: keep the row, keep the order
+                self._failed(message, f"{type(exc).__name__}: {exc}")
+                break
+            self.store.mark_delivered(message.id, **result)
+            delivered += 1
         return delivered
 
-    def start(self, every: float = 30.0) -> None:
-        """A background pass now and then, and at once when kick() is called (after a decision in Slack)."""
-        def loop() -> None:
-            while not self._stop.is_set():
-                self._wake.wait(every)
-                self._wake.clear()
-                if self._stop.is_set():
-                    break
-                try:
-                    self.deliver()
-                except Exception:  # noqa: BLE001 - the next pass tries again
-                    log.exception("outbox pass failed")
+    def _is_update(self, message: OutboxMessage) -> bool:
+        if message.kind not in UPDATES or not message.proposal_id:
+            return False
+        proposal = self.store.get(message.proposal_id)
+        return proposal is not None and bool(proposal.slack_ts and proposal.slack_channel)
 
-        self._thread = threading.Thread(target=loop, name="slack-outbox", daemon=True)
-        self._thread.start()
+    def start(self, every: float = 30.0) -> None:
+        """Both lanes in the background: a pass now and then, and at once when kick() is called (after a click)."""
+        for name, wake, work in (("slack-outbox", self._wake, self.deliver_posts),
+                                 ("slack-updates", self._wake_updates, self.deliver_updates)):
+            thread = threading.Thread(target=self._loop, args=(wake, work, every), name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _loop(self, wake: threading.Event, work: Callable[[], int], every: float) -> None:
+        while not self._stop.is_set():
+            wake.wait(every)
+            wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                work()
+            except Exception:  # noqa: BLE001 - the next pass tries again
+                log.exception("outbox pass failed")
 
     def kick(self) -> None:
+        self._wake_updates.set()
         self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        self.kick()
+        for thread in self._threads:
+            thread.join(timeout=30)
 
     # -- one row ---------------------------------------------------------------------------------------------
 
@@ -130,9 +165,11 @@ class OutboxWorker:
             return {"channel": "slack", "skipped": message.kind}
         if message.kind == "proposal.posted" and proposal.slack_ts:
             return {"channel": proposal.slack_channel, "ts": proposal.slack_ts, "already": True}
-        content = proposal_message(proposal, odoo_url=self.odoo_url(proposal), paused=self.paused())
+        working = message.payload.get("working")
+        content = proposal_message(proposal, odoo_url=self.odoo_url(proposal), paused=self.paused(),
+                                   working=(str(working["decision"]), str(working["by"]))
+                                   if isinstance(working, dict) and proposal.status == "pending" else None)
         if proposal.slack_ts and proposal.slack_channel:
-            self._pace(proposal.slack_channel)
             self.client.chat_update(channel=proposal.slack_channel, ts=proposal.slack_ts, **content)
             return {"channel": proposal.slack_channel, "ts": proposal.slack_ts, "updated": True}
         # Never posted (Slack was down, or it was decided before its turn): post it as it stands now.
