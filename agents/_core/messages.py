@@ -217,6 +217,10 @@ SLACK_ALREADY_DECIDED = "This proposal was already {verb} by {who} {when}."
 SLACK_NO_SUCH_PROPOSAL = "This proposal no longer exists in Sentinel."
 SLACK_WRONG_MESSAGE = "This button does not belong to the proposal's message; nothing was decided."
 SLACK_DECISION_FAILED = "Your decision could not be recorded ({error}); nothing changed. Try again in a minute."
+SLACK_TOKEN_REFUSED = ("the bot token was refused ({error}): set a valid SLACK_BOT_TOKEN (the app's OAuth & Permissions "
+                       "page) and start again")
+SLACK_DEGRADED = ("Slack is unreachable ({reason}): scans, proposals and the CLI go on, messages wait in the outbox; "
+                  "retrying with backoff")
 SLACK_SERVICE_MISCONFIGURED = "Slack is configured without {missing}: set it, or set SLACK_APP_TOKEN for Socket Mode"
 
 # --- DIGEST and operations: the `digest` command and the HTTP endpoint of `run` ---

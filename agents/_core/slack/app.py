@@ -9,14 +9,14 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_bolt.error import BoltError
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.middleware.request_verification import RequestVerification
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -30,6 +30,7 @@ from agents._core.mrkdwn import visible
 from agents._core.nodes.proposal_state import Decision
 from agents._core.settings import Settings
 from agents._core.slack import blocks
+from agents._core.slack.connection import SlackConnection
 from agents._core.slack.identity import Directory
 from agents._core.slack.outbox import OutboxWorker
 from state import Proposal
@@ -116,18 +117,24 @@ class SlackEdge:
     and every listener only acks and hands over); a small thread pool resolves the clicker and decides."""
 
     def __init__(self, engine: Engine, client: WebClient, *, signing_secret: str | None, outbox: OutboxWorker,
-                 directory: Directory | None = None, workers: int = 8, clock: Clock | None = None) -> None:
+                 directory: Directory | None = None, workers: int = 8, clock: Clock | None = None,
+                 connection: SlackConnection | None = None) -> None:
         self.engine = engine
         self.client = client
         self.outbox = outbox
         self.directory = directory or Directory(client)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-decide")
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-click")  # checks, feedback
+        self._deciders = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-decide")  # decide()
+        self._working: set[str] = set()  # proposals whose "…ing" this process has shown and is deciding
         self._pending: set[Future[None]] = set()
         self._pending_lock = threading.Lock()
         self.gate = AckFirst()
+        # Decisions wait while clicks are being checked and shown: feedback first, Odoo's re-check and write after.
+        self.feedback_first = AckFirst(quiet=0.02, patience=1.0)
         self._turns: dict[str, tuple[threading.Lock, int]] = {}  # proposal id -> (its lock, clicks holding or waiting)
         self.verifier: SignatureVerifier = _Verifier(signing_secret or "socket-mode-only", clock=clock or Clock())
-        self.app = _bolt_app(client, signing_secret or "socket-mode-only", clock or Clock())
+        self.app = _bolt_app(client, signing_secret or "socket-mode-only", clock or Clock(),
+                             lambda: connection.identity if connection else {})
         self.app.action(blocks.APPROVE)(self._on_approve)
         self.app.action(blocks.REJECT)(self._on_open_modal)
         self.app.action(blocks.SNOOZE)(self._on_open_modal)
@@ -168,25 +175,54 @@ class SlackEdge:
 
     def _decide(self, proposal_id: str, decision: Decision, origin: dict[str, str], reason: str | None = None,
                 snooze_days: int | None = None) -> None:
-        with self._turn(proposal_id):
-            self._decide_now(proposal_id, decision, origin, reason, snooze_days)
+        """Stage one, for every click at once: may this person decide, then "Approving… (by @x)" on the message. The
+        decision itself (Odoo's re-check and the write) takes its turn on the second pool: a burst of clicks is shown
+        within a second even while earlier decisions are still writing to Odoo."""
+        self.feedback_first.request_started()
+        try:
+            proposal = self.engine.services.store.get(proposal_id)
+            actor: Actor | None = None
+            if proposal is not None and proposal.status == "pending" and _from_its_message(proposal, origin) \
+                    and self._claim_working(proposal_id):  # later clicks on it go straight to their turn
+                actor = self._actor(origin["user"], proposal)
+                if self._refused(proposal, actor, decision, origin, stage="click"):
+                    self._release_working(proposal_id)
+                    return
+                self._show(proposal, working=(decision, origin["user"]))
+        finally:
+            self.feedback_first.request_finished()
+        self._submit(self._decide_in_turn, proposal_id, decision, origin, reason, snooze_days, actor, pool=self._deciders)
+
+    def _decide_in_turn(self, proposal_id: str, decision: Decision, origin: dict[str, str], reason: str | None,
+                        snooze_days: int | None, actor: Actor | None) -> None:
+        self.feedback_first.wait()
+        try:
+            with self._turn(proposal_id):
+                self._decide_now(proposal_id, decision, origin, reason, snooze_days, actor)
+        finally:
+            if actor is not None:
+                self._release_working(proposal_id)
 
     def _decide_now(self, proposal_id: str, decision: Decision, origin: dict[str, str], reason: str | None,
-                    snooze_days: int | None) -> None:
+                    snooze_days: int | None, actor: Actor | None) -> None:
+        """`actor`: resolved and authorized in stage one, with the progress shown; None: not yet."""
         proposal = self.engine.services.store.get(proposal_id)
         if proposal is None:
             self._ephemeral(origin, m.SLACK_NO_SUCH_PROPOSAL)
             return
         if proposal.status != "pending":  # decided while this click waited its turn: nothing to look up in Odoo
+            if actor is not None:
+                self._show(proposal)  # our "Approving…" must not outlive a decision made elsewhere
             self._ephemeral(origin, _already(proposal))
             return
         if not _from_its_message(proposal, origin):
             self._ephemeral(origin, m.SLACK_WRONG_MESSAGE)
             return
-        actor = self._actor(origin["user"], proposal)
-        if self._refused(proposal, actor, decision, origin, stage="click"):
-            return
-        self._show(proposal, working=(decision, origin["user"]))  # "Approving… (by @x)" before the decision's work
+        if actor is None:
+            actor = self._actor(origin["user"], proposal)
+            if self._refused(proposal, actor, decision, origin, stage="click"):
+                return
+            self._show(proposal, working=(decision, origin["user"]))
         until = self.engine.services.clock() + timedelta(days=snooze_days) if snooze_days else None
         outcome = decide(self.engine, proposal_id, decision, actor, reason=reason, until=until)
         if outcome.ok:
@@ -196,6 +232,17 @@ class SlackEdge:
         else:
             self._show(proposal)  # the "…ing" goes: the buttons are back, or whoever won shows
             self._ephemeral(origin, self._refusal(proposal_id, outcome))
+
+    def _claim_working(self, proposal_id: str) -> bool:
+        with self._pending_lock:
+            if proposal_id in self._working:
+                return False
+            self._working.add(proposal_id)
+            return True
+
+    def _release_working(self, proposal_id: str) -> None:
+        with self._pending_lock:
+            self._working.discard(proposal_id)
 
     def _refused(self, proposal: Proposal, actor: Actor, decision: Decision, origin: dict[str, str], *,
                  stage: str) -> bool:
@@ -274,7 +321,7 @@ class SlackEdge:
         except SlackApiError as exc:
             log.warning("could not tell %s: %s (%s)", origin.get("user"), text, exc.response.get("error"))
 
-    def _submit(self, work: Any, *args: Any) -> None:
+    def _submit(self, work: Any, *args: Any, pool: ThreadPoolExecutor | None = None) -> None:
         def run() -> None:
             self.gate.wait()
             try:
@@ -285,7 +332,7 @@ class SlackEdge:
                 if origin:
                     self._ephemeral(origin, m.SLACK_DECISION_FAILED.format(error=type(exc).__name__))
 
-        future = self._pool.submit(run)
+        future = (pool or self._pool).submit(run)
         with self._pending_lock:
             self._pending.add(future)
         future.add_done_callback(self._done)
@@ -295,27 +342,34 @@ class SlackEdge:
             self._pending.discard(future)
 
     def drain(self, timeout: float = 30.0) -> None:
-        """Wait for the work already handed over (tests, shutdown)."""
-        with self._pending_lock:
-            pending = set(self._pending)
-        wait(pending, timeout=timeout)
+        """Wait for the work already handed over, and for what it hands over in turn (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._pending_lock:
+                pending = set(self._pending)
+            if not pending:
+                return
+            wait(pending, timeout=max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        self._deciders.shutdown(wait=True)
 
 
-def _bolt_app(client: WebClient, signing_secret: str, clock: Clock) -> App:
-    options: dict[str, Any] = {
-        "client": client, "signing_secret": signing_secret, "process_before_response": True,
-        "request_verification_enabled": False, "before_authorize": _Verification(signing_secret, clock),
-        "ignoring_self_events_enabled": True, "url_verification_enabled": True,
-    }
-    try:
-        return App(token_verification_enabled=True, **options)  # auth.test now: a bad token fails at start
-    except BoltError as exc:
-        # Slack unreachable at start must not stop Sentinel: scans go on, the outbox waits, auth.test runs later.
-        log.warning("Slack auth.test failed at start (%s); the token is checked at the first request", exc)
-        return App(token_verification_enabled=False, **options)
+def _bolt_app(client: WebClient, signing_secret: str, clock: Clock, identity: Callable[[], dict[str, Any]]) -> App:
+    """Bolt without its own auth.test: at start it would stop `run` when Slack is unreachable, and later it would ask
+    Slack on the request path. The token and the bot's identity come from here (SlackConnection learns the identity)."""
+    token = client.token
+
+    def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+        known = identity()
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id or known.get("team_id"), bot_token=token,
+                               bot_user_id=known.get("user_id"), bot_id=known.get("bot_id"), user_id=user_id)
+
+    tokenless = WebClient(base_url=client.base_url, timeout=client.timeout)  # Bolt's own; the token comes per request
+    return App(client=tokenless, authorize=authorize, signing_secret=signing_secret, process_before_response=True,
+               request_verification_enabled=False, before_authorize=_Verification(signing_secret, clock),
+               ignoring_self_events_enabled=True, url_verification_enabled=True)
 
 
 def _origin(body: dict[str, Any]) -> dict[str, str]:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlparse
 BOT_TOKEN = "xoxb-sentinel-test"
 TEAM = "T0SENTINEL"
 BOT_USER = "U0SENTBOT"
+CALLS_PATH = "/_calls"  # GET: every call so far as JSON (?method=chat.update for one method)
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Call:
     token: str | None
     at: float  # time.monotonic() when it arrived
     status: int = 200
+    wall: float = field(default_factory=time.time)  # epoch seconds: comparable with another process's clock
 
 
 @dataclass
@@ -119,6 +121,14 @@ class FakeSlack:
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         parsed = urlparse(request.path)
+        if parsed.path == CALLS_PATH:  # the log, for a benchmark in another process (not a Slack method)
+            wanted = dict(parse_qsl(parsed.query)).get("method")
+            with self._lock:
+                log = [{"method": c.method, "channel": c.args.get("channel"), "ts": c.args.get("ts"),
+                        "text": c.args.get("text"), "wall": c.wall, "status": c.status}
+                       for c in self.calls if wanted in (None, c.method)]
+            self._reply(request, 200, {"ok": True, "calls": log})
+            return
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
         args: dict[str, Any] = dict(parse_qsl(parsed.query))

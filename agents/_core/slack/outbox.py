@@ -16,6 +16,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from agents._core.mrkdwn import cut, escape
 from agents._core.services import REPLICA, utc_now
+from agents._core.slack.connection import UNREACHABLE
 from agents._core.slack.blocks import notice_message, proposal_message
 from state import OutboxMessage, Proposal, ProposalStatus, Store
 
@@ -55,7 +56,7 @@ class OutboxWorker:
     def __init__(self, store: Store, client: WebClient, *, odoo_url: Callable[[Proposal], str | None],
                  paused: Callable[[], bool] = lambda: False, audit: Callable[..., Any] | None = None,
                  per_channel: float = 1.0, attempts: int = 3, retry_wait: float = 0.5,
-                 on_error: Callable[[str], None] | None = None) -> None:
+                 report: Callable[..., None] | None = None) -> None:
         self.store = store
         self.client = client
         self.odoo_url = odoo_url
@@ -64,7 +65,7 @@ class OutboxWorker:
         self.per_channel = per_channel
         self.attempts = attempts
         self.retry_wait = retry_wait
-        self.on_error = on_error  # told each Slack error code (the connection watcher stops `run` on a revoked token)
+        self.report = report  # SlackConnection.report: what each delivery met (answered, an error code, unreachable)
         self._lock = threading.Lock()  # the post lane
         self._updates_lock = threading.Lock()
         self._last_sent: dict[str, float] = {}
@@ -103,19 +104,24 @@ class OutboxWorker:
                 result = self._retrying(lambda: self._deliver(message))  # noqa: B023 - called at once
             except SlackApiError as exc:
                 error = str(exc.response.get("error") or exc)
-                if self.on_error is not None:
-                    self.on_error(error)
+                self._report(error)
                 if error in _GIVE_UP:
                     self._give_up(message, error)
                     continue
                 self._failed(message, error)
                 break
             except Exception as exc:  # noqa: BLE001 - Slack unreachable: keep the row, keep the order
+                self._report(UNREACHABLE, detail=f"{type(exc).__name__}: {exc}")
                 self._failed(message, f"{type(exc).__name__}: {exc}")
                 break
+            self._report(None)
             self.store.mark_delivered(message.id, **result)
             delivered += 1
         return delivered
+
+    def _report(self, error: str | None, *, detail: str | None = None) -> None:
+        if self.report is not None:
+            self.report(error, detail=detail)
 
     def _is_update(self, message: OutboxMessage) -> bool:
         if message.kind not in UPDATES or not message.proposal_id:
