@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import re
@@ -15,12 +13,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import Ack, App
-from slack_bolt.authorization import AuthorizeResult
-from slack_bolt.middleware.request_verification import RequestVerification
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from agents._core import messages as m
@@ -28,88 +23,23 @@ from agents._core.decisions import Actor, Outcome, authorize, decide
 from agents._core.engine import Engine
 from agents._core.mrkdwn import visible
 from agents._core.nodes.proposal_state import Decision
-from agents._core.settings import Settings
 from agents._core.slack import blocks
+from agents._core.slack.admins import Admins
+from agents._core.slack.bolt import AckFirst, Verifier, bolt_app, web_client  # noqa: F401 - web_client re-exported
+from agents._core.slack.command import SentinelCommand
 from agents._core.slack.connection import SlackConnection
+from agents._core.slack.home import HomeTab
 from agents._core.slack.identity import Directory
 from agents._core.slack.outbox import OutboxWorker
 from state import Proposal
 
 log = logging.getLogger(__name__)
 
+COMMAND = "/sentinel"
+
 _APPROVED_STATUSES = ("approved", "executing", "executed", "failed", "superseded")
 _USER_ID = re.compile(r"\b([UW][A-Z0-9]{6,})\b")
 _GROUP_ID = re.compile(r"\b(S[A-Z0-9]{6,})\b")
-
-
-def web_client(settings: Settings) -> WebClient:
-    """The bot's Web API client: SLACK_API_URL as base, and Retry-After honoured on 429 (slack-sdk's handler)."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
-    client = WebClient(token=token, base_url=base_url, timeout=10)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
-    return client
-
-
-class _Verifier(SignatureVerifier):
-    def is_valid(self, body: str | bytes, timestamp: str | None, signature: str | None) -> bool:
-        # slack-sdk raises on a timestamp that is not a number, which Bolt turns into a 500: it is a bad request (401).
-        if timestamp is not None and not timestamp.strip().lstrip("-").isdigit():
-            return False
-        return super().is_valid(body, timestamp, signature)
-
-    def generate_signature(self, *, timestamp: str, body: str | bytes) -> str | None:
-        # Over the raw bytes, as Slack signs them: slack-sdk decodes bytes as UTF-8 first, which raises on a body
-        # that is not UTF-8 (a 500 where a 401 belongs).
-        if timestamp is None:
-            return None
-        raw = body.encode() if isinstance(body, str) else body or b""
-        digest = hmac.new(self.signing_secret.encode(), b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256)
-        return f"v0={digest.hexdigest()}"
-
-
-class _Verification(RequestVerification):
-    """Bolt's own request verification (signature v0, five-minute window), with the clock made injectable."""
-
-    def __init__(self, signing_secret: str, clock: Clock) -> None:
-        super().__init__(signing_secret)
-        self._clocked = _Verifier(signing_secret, clock=clock)
-
-    @property
-    def verifier(self) -> SignatureVerifier:
-        return self._clocked
-
-
-class AckFirst:
-    """Decision work waits while Slack requests are being acknowledged. In one Python process (one GIL) a decision in
-    progress slows every ack of a burst of clicks; Slack wants the acks fast, while a decision can start a few
-    milliseconds later. So work starts once no request has been in flight for `quiet` seconds, or after `patience`."""
-
-    def __init__(self, *, quiet: float = 0.005, patience: float = 0.25) -> None:
-        self.quiet = quiet
-        self.patience = patience
-        self._cond = threading.Condition()
-        self._in_flight = 0
-        self._last = float("-inf")
-
-    def request_started(self) -> None:
-        with self._cond:
-            self._in_flight += 1
-
-    def request_finished(self) -> None:
-        with self._cond:
-            self._in_flight -= 1
-            self._last = time.monotonic()
-            self._cond.notify_all()
-
-    def wait(self) -> None:
-        deadline = time.monotonic() + self.patience
-        with self._cond:
-            while (now := time.monotonic()) < deadline:
-                calm = now - self._last
-                if self._in_flight == 0 and calm >= self.quiet:
-                    return
-                self._cond.wait(min(deadline - now, self.quiet - calm if self._in_flight == 0 else deadline - now))
 
 
 class SlackEdge:
@@ -118,7 +48,8 @@ class SlackEdge:
 
     def __init__(self, engine: Engine, client: WebClient, *, signing_secret: str | None, outbox: OutboxWorker,
                  directory: Directory | None = None, workers: int = 8, clock: Clock | None = None,
-                 connection: SlackConnection | None = None) -> None:
+                 connection: SlackConnection | None = None,
+                 odoo_url: Callable[[Proposal], str | None] = lambda proposal: None) -> None:
         self.engine = engine
         self.client = client
         self.outbox = outbox
@@ -132,8 +63,8 @@ class SlackEdge:
         # Decisions wait while clicks are being checked and shown: feedback first, Odoo's re-check and write after.
         self.feedback_first = AckFirst(quiet=0.02, patience=1.0)
         self._turns: dict[str, tuple[threading.Lock, int]] = {}  # proposal id -> (its lock, clicks holding or waiting)
-        self.verifier: SignatureVerifier = _Verifier(signing_secret or "socket-mode-only", clock=clock or Clock())
-        self.app = _bolt_app(client, signing_secret or "socket-mode-only", clock or Clock(),
+        self.verifier: SignatureVerifier = Verifier(signing_secret or "socket-mode-only", clock=clock or Clock())
+        self.app = bolt_app(client, signing_secret or "socket-mode-only", clock or Clock(),
                              lambda: connection.identity if connection else {})
         self.app.action(blocks.APPROVE)(self._on_approve)
         self.app.action(blocks.REJECT)(self._on_open_modal)
@@ -141,6 +72,11 @@ class SlackEdge:
         self.app.action(blocks.OPEN)(lambda ack: ack())
         self.app.view(blocks.REJECT)(self._on_reject_submitted)
         self.app.view(blocks.SNOOZE)(self._on_snooze_submitted)
+        admins = Admins(engine, self.directory, engine.services.settings.sentinel_admins)
+        self.command = SentinelCommand(engine, self.directory, admins)
+        self.home = HomeTab(engine, client, self.directory, self.command, odoo_url=odoo_url)
+        self.app.command(COMMAND)(self._on_command)
+        self.app.event("app_home_opened")(self._on_home_opened)
 
     # -- listeners: ack, then hand over ------------------------------------------------------------------------
 
@@ -170,6 +106,16 @@ class SlackEdge:
         meta = json.loads(view["private_metadata"])
         days = blocks.SNOOZE_DAYS[_selected(view, blocks.DURATION) or ""]
         self._submit(self._decide, meta["proposal_id"], "snooze", _modal_origin(body, meta), reason, days)
+
+    def _on_command(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()  # the answer follows through the response_url: checking an admin may ask Slack and Odoo
+        origin = {"user": body["user_id"], "channel": body.get("channel_id") or "", "ts": "", "surface": "command"}
+        self._submit(self._command, origin, str(body.get("text") or ""), respond)
+
+    def _on_home_opened(self, ack: Ack, event: dict[str, Any]) -> None:
+        ack()
+        if event.get("tab", "home") == "home":
+            self._submit(self.home.publish, event["user"])
 
     # -- the work, off the request path ------------------------------------------------------------------------
 
@@ -202,6 +148,8 @@ class SlackEdge:
         finally:
             if actor is not None:
                 self._release_working(proposal_id)
+            if origin.get("surface") == "home":
+                self.home.publish(origin["user"])  # the tab shows what is left to decide
 
     def _decide_now(self, proposal_id: str, decision: Decision, origin: dict[str, str], reason: str | None,
                     snooze_days: int | None, actor: Actor | None) -> None:
@@ -232,6 +180,14 @@ class SlackEdge:
         else:
             self._show(proposal)  # the "…ing" goes: the buttons are back, or whoever won shows
             self._ephemeral(origin, self._refusal(proposal_id, outcome))
+
+    def _command(self, origin: dict[str, str], text: str, respond: Respond) -> None:
+        answer = self.command.answer(origin["user"], text)
+        self.outbox.kick()  # a snooze or a resume changed messages
+        if respond.response_url:
+            respond(text=answer, response_type="ephemeral", replace_original=False)
+        else:
+            self._ephemeral(origin, answer)
 
     def _claim_working(self, proposal_id: str) -> bool:
         with self._pending_lock:
@@ -316,7 +272,11 @@ class SlackEdge:
         return _mentions(outcome.message)
 
     def _ephemeral(self, origin: dict[str, str], text: str) -> None:
+        """Only the clicker sees it; from the Home tab (no channel) it comes in the app's messages tab instead."""
         try:
+            if not origin.get("channel"):
+                self.client.chat_postMessage(channel=origin["user"], text=text)
+                return
             self.client.chat_postEphemeral(channel=origin["channel"], user=origin["user"], text=text)
         except SlackApiError as exc:
             log.warning("could not tell %s: %s (%s)", origin.get("user"), text, exc.response.get("error"))
@@ -356,35 +316,22 @@ class SlackEdge:
         self._deciders.shutdown(wait=True)
 
 
-def _bolt_app(client: WebClient, signing_secret: str, clock: Clock, identity: Callable[[], dict[str, Any]]) -> App:
-    """Bolt without its own auth.test: at start it would stop `run` when Slack is unreachable, and later it would ask
-    Slack on the request path. The token and the bot's identity come from here (SlackConnection learns the identity)."""
-    token = client.token
-
-    def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
-        known = identity()
-        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id or known.get("team_id"), bot_token=token,
-                               bot_user_id=known.get("user_id"), bot_id=known.get("bot_id"), user_id=user_id)
-
-    tokenless = WebClient(base_url=client.base_url, timeout=client.timeout)  # Bolt's own; the token comes per request
-    return App(client=tokenless, authorize=authorize, signing_secret=signing_secret, process_before_response=True,
-               request_verification_enabled=False, before_authorize=_Verification(signing_secret, clock),
-               ignoring_self_events_enabled=True, url_verification_enabled=True)
-
-
 def _origin(body: dict[str, Any]) -> dict[str, str]:
     container = body.get("container") or {}
     message = body.get("message") or {}
     return {"user": body["user"]["id"], "channel": (body.get("channel") or {}).get("id") or container.get("channel_id", ""),
-            "ts": message.get("ts") or container.get("message_ts", "")}
+            "ts": message.get("ts") or container.get("message_ts", ""),
+            "surface": "home" if container.get("type") == "view" else "message"}
 
 
 def _modal_origin(body: dict[str, Any], meta: dict[str, str]) -> dict[str, str]:
-    return {"user": body["user"]["id"], "channel": meta.get("channel", ""), "ts": meta.get("ts", "")}
+    return {"user": body["user"]["id"], "channel": meta.get("channel", ""), "ts": meta.get("ts", ""),
+            "surface": meta.get("surface", "message")}
 
 
 def _channel_ts(origin: dict[str, str]) -> dict[str, str]:
-    return {"channel": origin["channel"], "ts": origin["ts"]}
+    """Where the modal was opened from, carried through its private_metadata."""
+    return {"channel": origin["channel"], "ts": origin["ts"], "surface": origin.get("surface", "message")}
 
 
 def _from_its_message(proposal: Proposal, origin: dict[str, str]) -> bool:

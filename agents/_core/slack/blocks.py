@@ -49,7 +49,7 @@ def proposal_message(proposal: Proposal, *, odoo_url: str | None, paused: bool =
     ]
     link = odoo_link(odoo_url, proposal.model, proposal.res_id) if odoo_url else None
     if proposal.status == "pending" and working is None:
-        blocks.append({"type": "actions", "block_id": DECIDE_BLOCK, "elements": _buttons(proposal, link)})
+        blocks.append({"type": "actions", "block_id": DECIDE_BLOCK, "elements": buttons(proposal, link)})
     else:
         shown = outcome(proposal, paused=paused) if working is None else m.SLACK_WORKING[working[0]].format(
             who=who(f"slack:{working[1]}"))
@@ -168,7 +168,7 @@ def _action_words(proposal: Proposal) -> str:
     return describe_action(proposal.action) + (f" ({args})" if args else "")
 
 
-def _buttons(proposal: Proposal, link: str | None) -> list[Block]:
+def buttons(proposal: Proposal, link: str | None) -> list[Block]:
     confirm = {
         "title": _plain(m.SLACK_CONFIRM_TITLE, 100),
         "text": _plain(m.SLACK_CONFIRM_TEXT.format(action=describe_action(proposal.action)), 300),
@@ -211,6 +211,15 @@ def _label(field: str) -> str:
     """partner_id -> Partner, amount_total -> Amount total."""
     words = field.removesuffix("_ids").removesuffix("_id").replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+def section(text: str) -> Block:
+    """A mrkdwn section; `text` must be escaped already (it may hold our own mentions, dates and links)."""
+    return _section(text)
+
+
+def plain(text: str, limit: int = 75) -> Block:
+    return _plain(text, limit)
 
 
 def _section(text: str) -> Block:

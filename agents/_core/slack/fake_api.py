@@ -92,6 +92,10 @@ class FakeSlack:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/"
 
+    def response_url(self, name: str) -> str:
+        """A response_url (as Slack puts in interactions and slash commands) that lands here as a call `response/<name>`."""
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
     def __enter__(self) -> FakeSlack:
         return self.start()
 
@@ -155,7 +159,7 @@ class FakeSlack:
             error = "ratelimited" if fault.status == 429 else "internal_error"
             self._reply(request, fault.status, {"ok": False, "error": error}, headers)
             return
-        if method.startswith("upload/"):
+        if method.startswith(("upload/", "response/")):  # a file's bytes; a message sent to a response_url
             self._reply(request, 200, None, {}, text="OK")
             return
         if token != BOT_TOKEN:
@@ -204,6 +208,14 @@ class FakeSlack:
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         return {"ok": True, "message_ts": self._next_ts()}
+
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view") or {}
+        if not args.get("user_id") or view.get("type") != "home":
+            return {"ok": False, "error": "invalid_arguments"}
+        if len(view.get("blocks") or []) > 100:
+            return {"ok": False, "error": "invalid_blocks"}
+        return {"ok": True, "view": {"id": "V0HOME" + str(args["user_id"]), **view}}
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("trigger_id"):

@@ -121,7 +121,8 @@ def start(engine: Engine, *, host: str = "0.0.0.0", port: int = 3000, per_channe
         raise ValueError(m.SLACK_TOKEN_REFUSED.format(error=connection.reason))
     outbox = OutboxWorker(services.store, client, odoo_url=odoo_url, paused=services.paused,
                           audit=services.audit.append, per_channel=per_channel, report=connection.report)
-    edge = SlackEdge(engine, client, signing_secret=secret, outbox=outbox, clock=clock, connection=connection)
+    edge = SlackEdge(engine, client, signing_secret=secret, outbox=outbox, clock=clock, connection=connection,
+                     odoo_url=odoo_url)
     socket_mode = SocketModeHandler(edge.app, app_token) if app_token else None
     bolt = None if socket_mode else Screen(SlackRequestHandler(edge.app, path=EVENTS_PATH), edge.verifier)
     mode = "socket" if socket_mode else "http"
