@@ -136,3 +136,34 @@ def test_a_thousand_hostile_requests_get_4xx_change_nothing_and_keep_the_log_sma
     assert MARK not in grown and "AAAA" not in grown and "Traceback" not in grown
     assert len(grown) < 4000, grown  # one line per reason at most every ten seconds: bounded, whatever the flood
     assert "(2" in grown or "bytes)" in grown  # the size is what is logged
+
+
+def test_signed_payloads_sentinel_cannot_act_on_get_no_500_and_change_nothing(
+        slack_engine: Engine, service: SlackService, fake_slack: FakeSlack) -> None:
+    assert slack_engine.run_once("approval_watcher").ok
+    service.deliver()
+    store = slack_engine.services.store
+    proposal = next(p for p in store.list_proposals(status="pending") if p.slack_ts)
+    click = block_action(proposal.id, "sentinel.approve", GRACE, channel=proposal.slack_channel, ts=proposal.slack_ts)
+    no_value = {**click, "actions": [{"type": "button", "action_id": "sentinel.approve", "block_id": "b"}]}
+    no_trigger = {k: v for k, v in block_action(proposal.id, "sentinel.reject", GRACE, channel=proposal.slack_channel,
+                                                ts=proposal.slack_ts).items() if k != "trigger_id"}
+    reason = {"reason": {"reason": {"type": "plain_text_input", "value": "why not"}}}
+    odd_state = {"reason": {"reason": "text"}, "duration": {"duration": {"selected_option": "1d"}}}
+    cases = [
+        no_value, no_trigger,
+        view_submission({"callback_id": "sentinel.reject", "private_metadata": "{}"}, GRACE, reason),
+        view_submission({"callback_id": "sentinel.snooze"}, GRACE, reason),
+        view_submission({"callback_id": "sentinel.reject", "private_metadata": json.dumps(
+            {"proposal_id": proposal.id, "channel": proposal.slack_channel, "ts": proposal.slack_ts})}, GRACE, odd_state),
+        view_submission({"callback_id": "sentinel.snooze", "private_metadata": json.dumps(
+            {"proposal_id": proposal.id, "channel": proposal.slack_channel, "ts": proposal.slack_ts})}, GRACE, odd_state),
+    ]
+    for payload in cases:
+        body = ("payload=" + quote(json.dumps(payload))).encode()
+        assert raw_post(service.url + "/slack/events", body,
+                        {**signed_bytes(body), "Content-Type": "application/x-www-form-urlencoded"}) in (200, 400)
+    service.edge.drain()
+    after = store.get(proposal.id)
+    assert after.status == "pending" and after.version == proposal.version
+    assert fake_slack.of("chat.update") == []

@@ -82,28 +82,36 @@ class SlackEdge:
 
     def _on_approve(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        self._submit(self._decide, action["value"], "approve", _origin(body))
+        if action.get("value"):  # a button without its proposal (not one Sentinel made) decides nothing
+            self._submit(self._decide, action["value"], "approve", _origin(body))
 
     def _on_open_modal(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         decision: Decision = "reject" if action["action_id"] == blocks.REJECT else "snooze"
-        self._submit(self._open_modal, action["value"], decision, _origin(body), body["trigger_id"])
+        if action.get("value"):
+            self._submit(self._open_modal, action["value"], decision, _origin(body), str(body.get("trigger_id") or ""))
 
     def _on_reject_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = _meta(view)
+        if meta is None:
+            ack()  # not a modal Sentinel opened: closed, nothing decided
+            return
         reason = _reason_or_error(ack, view)
         if reason is None:
             return
-        meta = json.loads(view["private_metadata"])
         self._submit(self._decide, meta["proposal_id"], "reject", _modal_origin(body, meta), reason)
 
     def _on_snooze_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = _meta(view)
+        if meta is None:
+            ack()
+            return
         if _selected(view, blocks.DURATION) not in blocks.SNOOZE_DAYS:  # only the modal's choices, never a default
             ack(response_action="errors", errors={blocks.DURATION: m.SLACK_SNOOZE_UNKNOWN})
             return
         reason = _reason_or_error(ack, view)
         if reason is None:
             return
-        meta = json.loads(view["private_metadata"])
         days = blocks.SNOOZE_DAYS[_selected(view, blocks.DURATION) or ""]
         self._submit(self._decide, meta["proposal_id"], "snooze", _modal_origin(body, meta), reason, days)
 
@@ -114,7 +122,7 @@ class SlackEdge:
 
     def _on_home_opened(self, ack: Ack, event: dict[str, Any]) -> None:
         ack()
-        if event.get("tab", "home") == "home":
+        if event.get("tab", "home") == "home" and event.get("user"):
             self._submit(self.home.publish, event["user"])
 
     # -- the work, off the request path ------------------------------------------------------------------------
@@ -324,6 +332,12 @@ def _origin(body: dict[str, Any]) -> dict[str, str]:
             "surface": "home" if container.get("type") == "view" else "message"}
 
 
+def _meta(view: dict[str, Any]) -> dict[str, str] | None:
+    """The modal's private_metadata (checked to be a JSON object of strings at the door), if it names a proposal."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    return meta if meta.get("proposal_id") else None
+
+
 def _modal_origin(body: dict[str, Any], meta: dict[str, str]) -> dict[str, str]:
     return {"user": body["user"]["id"], "channel": meta.get("channel", ""), "ts": meta.get("ts", ""),
             "surface": meta.get("surface", "message")}
@@ -343,13 +357,20 @@ def _from_its_message(proposal: Proposal, origin: dict[str, str]) -> bool:
 
 
 def _input(view: dict[str, Any], block: str) -> str:
-    value = view["state"]["values"].get(block, {}).get(block, {}).get("value")
-    return (value or "").strip()
+    value = _element(view, block).get("value")
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _selected(view: dict[str, Any], block: str) -> str | None:
-    option = view["state"]["values"].get(block, {}).get(block, {}).get("selected_option") or {}
-    return option.get("value")
+    option = _element(view, block).get("selected_option")
+    value = option.get("value") if isinstance(option, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _element(view: dict[str, Any], block: str) -> dict[str, Any]:
+    """One input's state, {} when absent or of another shape (a signed payload can still be odd)."""
+    element = ((view.get("state") or {}).get("values") or {}).get(block, {}).get(block)
+    return element if isinstance(element, dict) else {}
 
 
 def _already(proposal: Proposal) -> str:

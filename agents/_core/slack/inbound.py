@@ -144,6 +144,8 @@ def shape_problem(payload: dict[str, Any]) -> str | None:
     for key in ("container", "channel", "message", "view"):
         if key in payload and payload[key] is not None and not isinstance(payload[key], dict):
             return f"{key} has the wrong shape"
+    if isinstance(payload.get("view"), dict) and not isinstance(payload["view"].get("type"), str):
+        return "view.type is missing"  # Bolt's own middleware reads it
     if kind == "block_actions":
         actions = payload.get("actions")
         if not isinstance(actions, list) or not actions or not all(
