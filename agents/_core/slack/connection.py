@@ -23,8 +23,8 @@ State = Literal["ok", "degraded", "refused"]
 REFUSED = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
                      "no_permission", "team_access_not_granted"})
 UNREACHABLE = "unreachable"  # what the outbox reports for a network error (no answer from Slack at all)
-_SLACK_SIDE = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
-                         UNREACHABLE})
+# Slack's side is failing (a 429 is not among them: Slack answered, and Retry-After is honoured).
+_SLACK_SIDE = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout", UNREACHABLE})
 
 
 def http_status(state: str) -> int:
