@@ -6,6 +6,7 @@ import base64
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from typing import Any, get_args
 from urllib.error import URLError
@@ -23,6 +24,7 @@ from state import OutboxMessage, Proposal, ProposalStatus, Store
 log = logging.getLogger(__name__)
 
 UPDATES = ("proposal.updated",)
+UPDATE_WORKERS = 4  # messages updated side by side; Retry-After still paces them if Slack says so
 MAX_BLOCKS = 50  # per message (Block Kit)
 DIGEST = "digest"  # agents._core.digest.KIND: the adapter knows the kind, not the digest package
 
@@ -68,6 +70,7 @@ class OutboxWorker:
         self.report = report  # SlackConnection.report: what each delivery met (answered, an error code, unreachable)
         self._lock = threading.Lock()  # the post lane
         self._updates_lock = threading.Lock()
+        self._update_pool = ThreadPoolExecutor(max_workers=UPDATE_WORKERS, thread_name_prefix="slack-update")
         self._last_sent: dict[str, float] = {}
         self._channel_ids: dict[str, str] = {}  # "#name" -> "C…", learnt from chat.postMessage answers
         self._digests_posted: dict[int, list[tuple[str, str]]] = {}  # outbox row -> its posts so far (channel, ts)
@@ -83,10 +86,16 @@ class OutboxWorker:
         return self.deliver_updates() + self.deliver_posts()
 
     def deliver_updates(self) -> int:
-        """The update lane: chat.update of messages already posted, oldest first."""
+        """The update lane: chat.update of messages already posted. Each message's updates in order; different
+        messages side by side (a burst of clicks on fifty proposals is fifty independent updates)."""
         with self._updates_lock:
-            rows = [m for m in self.store.pending_outbox(kinds=UPDATES) if self._is_update(m)]
-            return self._pass(rows)
+            by_message: dict[str, list[OutboxMessage]] = {}
+            for row in self.store.pending_outbox(kinds=UPDATES):
+                if self._is_update(row):
+                    by_message.setdefault(str(row.proposal_id), []).append(row)
+            if len(by_message) <= 1:
+                return sum(self._pass(rows) for rows in by_message.values())
+            return sum(self._update_pool.map(self._pass, by_message.values()))
 
     def deliver_posts(self) -> int:
         """The post lane: everything the update lane does not take, paced per channel."""
@@ -157,6 +166,7 @@ class OutboxWorker:
         self.kick()
         for thread in self._threads:
             thread.join(timeout=30)
+        self._update_pool.shutdown(wait=True)
 
     # -- one row ---------------------------------------------------------------------------------------------
 
