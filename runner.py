@@ -183,11 +183,17 @@ def run(
     for noisy in ("apscheduler", "alembic"):  # every tick and migration step is not news
         logging.getLogger(noisy).setLevel(logging.WARNING)
     engine = _engine(preflight=True)
-    slack = _start_slack(engine, host, port)  # SLACK_BOT_TOKEN set: Slack delivers and decides, else the console
+    stop = threading.Event()
+    refused: list[str] = []  # the bot token refused while running: stop, and say so in one line
+
+    def on_refused(line: str) -> None:
+        refused.append(line)
+        stop.set()
+
+    slack = _start_slack(engine, host, port, on_refused)  # SLACK_BOT_TOKEN set: Slack delivers and decides, else the console
     ops = None if slack else _start_ops(engine, host, port)
     deliver = slack.deliver if slack else lambda: deliver_outbox(engine.services.store, typer.echo, odoo_urls=_odoo_urls(engine.services.settings))
     scheduler = build_scheduler(engine, housekeeping=housekeeping_job(engine, deliver))
-    stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     scheduler.start()
@@ -202,6 +208,8 @@ def run(
         slack.stop()
     if ops:
         ops.stop()
+    if refused:
+        _fail(f"Slack: {refused[0]}")
     typer.echo("sentinel stopped")
 
 
@@ -537,13 +545,14 @@ def _deliver_here(engine: Engine) -> None:
         deliver_outbox(engine.services.store, typer.echo, odoo_urls=_odoo_urls(engine.services.settings))
 
 
-def _start_slack(engine: Engine, host: str, port: int):  # noqa: ANN202 - SlackService | None
+def _start_slack(engine: Engine, host: str, port: int, on_refused: Callable[[str], None]):  # noqa: ANN202
+    """SlackService | None. Slack unreachable: it starts degraded (scans go on); a refused token stops here."""
     if engine.services.settings.slack_bot_token is None:
         return None
     from agents._core.slack.server import start
 
     try:
-        service = start(engine, host=host, port=port)
+        service = start(engine, host=host, port=port, on_refused=on_refused)
     except (ValueError, OSError) as exc:
         _fail(f"Slack: {exc}")
     typer.echo(f"slack: {'Socket Mode' if service.mode == 'socket' else service.url + '/slack/events'}, "

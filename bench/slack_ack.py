@@ -1,8 +1,12 @@
-"""Slack ack benchmark: 50 concurrent signed approve clicks against `runner.py run`; ack p50/p99, click -> Odoo write p95.
+"""Slack ack benchmark: 50 concurrent signed approve clicks against `runner.py run`; click -> message update p95,
+ack p50/p99, click -> Odoo write p95.
 
-The burst is 50 clicks at once on a few proposals (people racing, double clicks): its acks are the ack figures, and each
-proposal must get exactly one Odoo action. Click -> Odoo write is measured for the burst and then for one click at a time
-on the remaining proposals (a person clicking while nobody else does).
+First, feedback: 50 clicks at once on 50 different posted proposals while at least 20 new posts are still queued (the
+policy is copied with per_run raised so one scan proposes them all; posts go out at one per second per channel). Click
+-> message update is the click's send time to the first chat.update of its message in the local Slack Web API's log.
+Then the burst: 50 clicks at once on a few proposals (people racing, double clicks): its acks are the ack figures, and
+each proposal must get exactly one Odoo action. Click -> Odoo write is measured for the burst and then for one click at
+a time on the remaining proposals (a person clicking while nobody else does).
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import statistics
@@ -32,12 +38,15 @@ from slack_sdk.signature import SignatureVerifier  # noqa: E402
 from agents._core.odoo import open_gateway  # noqa: E402
 from state import Audit, Database, Store  # noqa: E402
 from tests.slack.conftest import block_action, form  # noqa: E402
-from tests.slack.fake_slack import BOT_TOKEN, FakeSlack  # noqa: E402
+from agents._core.slack.fake_api import BOT_TOKEN, CALLS_PATH, FakeSlack  # noqa: E402
 
 SECRET = "bench-signing-secret-0123456789ab"
 ACK_P99_TARGET_MS = 50.0
 WRITE_P95_TARGET_MS = 500.0
-WAITING_ORDERS = 40  # bulk orders waiting for approval, on top of the seeded network: enough for a full scan
+UPDATE_P95_TARGET_MS = 1000.0
+MIN_QUEUED_POSTS = 20
+WAITING_ORDERS = 110  # bulk orders waiting for approval, on top of the seeded network: 50 clicked, 20+ still to post
+PER_RUN = 500  # the benchmark's copy of the policy proposes every waiting order in one scan
 # Slack users of the three purchase managers (approvers under the shipped policy); each click is made by one who is
 # not the order's buyer, so four-eyes lets it through.
 APPROVERS = {"U0BGRACE1": "grace.finance", "U0BPATEL1": "dr.patel", "U0BADMIN1": "admin"}
@@ -49,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clicks", type=int, default=50, help="concurrent clicks in the burst (default 50)")
     parser.add_argument("--burst-on", type=int, default=5,
                         help="proposals the burst clicks on (default 5); the others are then clicked one at a time")
+    parser.add_argument("--feedback-clicks", type=int, default=50,
+                        help="concurrent clicks on different proposals while posts are queued (default 50)")
     parser.add_argument("--child", choices=["sandbox", "slack"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -62,10 +73,14 @@ def main(argv: list[str] | None = None) -> int:
             slack, slack_url = start_child("slack")
             children += [odoo, slack]
             db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            sentinel, base = start_sentinel(odoo_url, slack_url, db_url)
+            sentinel, base = start_sentinel(odoo_url, slack_url, db_url, policies(Path(tmp)))
             children.insert(0, sentinel)
+            store = Store(Database(db_url))
+            clicker = Clicker(base, store, odoo_url)
+            updates = feedback(clicker, store, slack_url, args.feedback_clicks)
             settle(base)
-            result = run(base, Store(Database(db_url)), odoo_url, args.clicks, args.burst_on)
+            result = run(clicker, store, args.clicks, args.burst_on)
+            result["feedback"] = updates
         finally:
             for process in children:
                 stop(process)
@@ -103,10 +118,20 @@ def start_child(kind: str) -> tuple[subprocess.Popen[str], str]:
     return process, line.removeprefix("READY ")
 
 
-def start_sentinel(odoo_url: str, slack_url: str, db_url: str) -> tuple[subprocess.Popen[str], str]:
+def policies(tmp: Path) -> Path:
+    """The shipped policies, approval_watcher's per_run and per_day raised: one scan queues more posts than are clicked."""
+    folder = tmp / "policies"
+    shutil.copytree(ROOT / "policies", folder)
+    path = folder / "approval_watcher.yaml"
+    text = re.sub(r"(?m)^(\s+per_run:)\s*\d+", rf"\1 {PER_RUN}", path.read_text())
+    path.write_text(re.sub(r"(?m)^(\s+per_day:)\s*\d+", rf"\1 {PER_RUN}", text))
+    return folder
+
+
+def start_sentinel(odoo_url: str, slack_url: str, db_url: str, policy_dir: Path) -> tuple[subprocess.Popen[str], str]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("ODOO_", "SENTINEL_", "SLACK_"))},
-        "SENTINEL_DATABASE_URL": db_url, "SENTINEL_HOUSEKEEPING_SECONDS": "5",
+        "SENTINEL_DATABASE_URL": db_url, "SENTINEL_HOUSEKEEPING_SECONDS": "5", "SENTINEL_POLICY_DIR": str(policy_dir),
         "ODOO_URL": odoo_url, "ODOO_DB": "sandbox", "ODOO_USER": "admin", "ODOO_PASSWORD": "admin",
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_url,
     }
@@ -166,7 +191,8 @@ class Clicker:
 
     def request(self, proposal: Any) -> bytes:
         user = next(u for u, login in APPROVERS.items() if self.uids.get(login) != proposal.subject_user_id)
-        body = form(block_action(proposal.id, "sentinel.approve", user, channel="C0BENCH01", ts="1764082800.000001"))
+        body = form(block_action(proposal.id, "sentinel.approve", user, channel=proposal.slack_channel,
+                                 ts=proposal.slack_ts))
         timestamp = str(int(time.time()))
         signature = SignatureVerifier(SECRET).generate_signature(timestamp=timestamp, body=body) or ""
         return (f"POST /slack/events HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
@@ -223,12 +249,50 @@ class Clicker:
                 + self.gateway.search_count("mail.activity", [("note", "ilike", mark)]))
 
 
-def run(base: str, store: Store, odoo_url: str, clicks: int, burst_on: int) -> dict[str, Any]:
-    proposals = sorted((p for p in store.list_proposals(status="pending", agent="approval_watcher")
-                        if p.rule_id == "po_waiting_approval"), key=lambda p: p.created_at)
+def posted_orders(store: Store) -> list[Any]:
+    return sorted((p for p in store.list_proposals(status="pending", agent="approval_watcher")
+                   if p.rule_id == "po_waiting_approval" and p.slack_ts), key=lambda p: p.created_at)
+
+
+def queued_posts(store: Store) -> int:
+    return sum(1 for m in store.pending_outbox(limit=10_000) if m.kind == "proposal.posted")
+
+
+def feedback(clicker: Clicker, store: Store, slack_url: str, clicks: int, timeout: float = 240) -> dict[str, Any]:
+    """Click `clicks` different posted proposals at once while new posts are still queued; each click's first update."""
+    deadline = time.monotonic() + timeout
+    while len(posted_orders(store)) < clicks and time.monotonic() < deadline:
+        time.sleep(0.2)
+    proposals = posted_orders(store)[:clicks]
+    queued = queued_posts(store)
+    acks = clicker.burst(proposals, len(proposals))
+    sent = {pid: at for pid, at, _, _ in acks}
+    by_ts = {p.slack_ts: p.id for p in proposals}
+    first: dict[str, float] = {}
+    deadline = time.monotonic() + 60
+    while len(first) < len(proposals) and time.monotonic() < deadline:
+        for call in _slack_calls(slack_url, "chat.update"):
+            pid = by_ts.get(call["ts"])
+            if pid and call["status"] == 200:
+                first.setdefault(pid, call["wall"])
+        time.sleep(0.05)
+    last = max(first.values(), default=time.time())
+    posted_meanwhile = sum(1 for c in _slack_calls(slack_url, "chat.postMessage")
+                           if min(sent.values()) <= c["wall"] <= last)
+    return {"latencies": [first[pid] - sent[pid] for pid in first], "clicked": len(proposals),
+            "updated": len(first), "queued": queued, "posted_meanwhile": posted_meanwhile}
+
+
+def _slack_calls(slack_url: str, method: str) -> list[dict[str, Any]]:
+    url = slack_url.removesuffix("/api/") + CALLS_PATH + f"?method={method}"
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback
+        return json.loads(response.read())["calls"]
+
+
+def run(clicker: Clicker, store: Store, clicks: int, burst_on: int) -> dict[str, Any]:
+    proposals = posted_orders(store)
     if len(proposals) < 2:
         raise RuntimeError(f"{len(proposals)} pending purchase-order proposals: too few to measure")
-    clicker = Clicker(base, store, odoo_url)
     burst, single = proposals[:burst_on], proposals[burst_on:]
     acks = clicker.burst(burst, clicks)
     first = {pid: min(sent for p, sent, _, _ in acks if p == pid) for pid in {p.id for p in burst}}
@@ -263,6 +327,17 @@ def _read_response(conn: socket.socket) -> bytes:
 # -- the report --------------------------------------------------------------------------------------------------
 
 def report(result: dict[str, Any]) -> None:
+    part = result["feedback"]
+    updates_ms = sorted(seconds * 1000 for seconds in part["latencies"])
+    p95 = _pct(updates_ms, 95)
+    enough = part["queued"] >= MIN_QUEUED_POSTS
+    print(f"  feedback: {part['clicked']} clicks at once on different proposals, {part['queued']} new posts queued "
+          f"(≥ {MIN_QUEUED_POSTS}: {'yes' if enough else 'NO'}); {part['posted_meanwhile']} of them went out "
+          f"before the last message was updated")
+    print(f"    click → message update  p50 {_pct(updates_ms, 50):6.1f} ms   p95 {p95:6.1f} ms   "
+          f"max {max(updates_ms, default=float('nan')):6.1f} ms   ({part['updated']}/{part['clicked']} updated)"
+          f"   target p95 ≤ {UPDATE_P95_TARGET_MS:.0f} ms: "
+          f"{'met' if p95 <= UPDATE_P95_TARGET_MS and part['updated'] == part['clicked'] else 'MISSED'}")
     acks_ms = sorted(seconds * 1000 for _, _, seconds, _ in result["acks"])
     statuses = [status for *_, status in result["acks"]]
     ack_p99 = _pct(acks_ms, 99)

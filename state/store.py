@@ -304,13 +304,12 @@ class Store:
         with self.db.session(write=True) as session:
             return session.exec(statement).scalars().first()
 
-    def pending_outbox(self, limit: int = 100) -> list[OutboxMessage]:
-        query = (
-            select(OutboxMessage)
-            .where(col(OutboxMessage.delivered_at).is_(None))
-            .order_by(col(OutboxMessage.id))
-            .limit(limit)
-        )
+    def pending_outbox(self, limit: int = 100, *, kinds: Sequence[str] | None = None) -> list[OutboxMessage]:
+        """Undelivered messages, oldest first; `kinds`: only those (the Slack worker's update lane)."""
+        query = select(OutboxMessage).where(col(OutboxMessage.delivered_at).is_(None))
+        if kinds is not None:
+            query = query.where(col(OutboxMessage.kind).in_(list(kinds)))
+        query = query.order_by(col(OutboxMessage.id)).limit(limit)
         with self.db.session() as session:
             return list(session.exec(query))
 

@@ -12,6 +12,7 @@ from agents._core import messages
 from agents._core.engine import Engine
 from agents._core.execution import lease_end
 from agents._core.odoo.errors import OdooError
+from agents._core.mrkdwn import visible
 from agents._core.odoo.values import m2o_id
 from agents._core.services import REPLICA
 from agents._core.snoozes import record_snooze
@@ -62,9 +63,9 @@ def decide(engine: Engine, proposal_id: str, decision: Decision, actor: Actor, *
         return Outcome(False, messages.NO_SUCH_PROPOSAL.format(id=proposal_id))
     if proposal.status == "shadow":
         return Outcome(False, messages.SHADOW_ONLY.format(agent=proposal.agent), proposal.status)
-    if decision == "reject" and not (reason and reason.strip()):
+    if decision == "reject" and not visible(reason):
         return Outcome(False, messages.REASON_REQUIRED, proposal.status)
-    if decision == "snooze" and not (reason and reason.strip() and until is not None):
+    if decision == "snooze" and not (visible(reason) and until is not None):
         return Outcome(False, messages.SNOOZE_NEEDS, proposal.status)
     if actor.kind != "system":
         refusal = authorize(engine, proposal, actor)

@@ -280,6 +280,7 @@ SLACK_REASON_HINT = "Recorded with your name in the audit trail."
 SLACK_SNOOZE_HINT = "No new proposal for this item until then; an internal note in Odoo says so."
 SLACK_REASON_REQUIRED = "Say why: the reason is recorded with your decision."
 SLACK_SNOOZE_CHOICES = {"1d": "1 day", "3d": "3 days", "1w": "1 week"}
+SLACK_SNOOZE_UNKNOWN = "Choose one of the listed lengths."
 
 # The message after a decision: who, when, why, and the result in Odoo
 SLACK_OUTCOME = {
@@ -292,6 +293,11 @@ SLACK_OUTCOME = {
     "snoozed": ":zzz: Snoozed by {who} {when} until {until}",
     "expired": ":hourglass: Expired unanswered {when}: nothing was written in Odoo",
 }
+SLACK_WORKING = {  # at once after a click, until the outcome replaces it
+    "approve": ":hourglass_flowing_sand: Approving… (by {who})",
+    "reject": ":hourglass_flowing_sand: Rejecting… (by {who})",
+    "snooze": ":hourglass_flowing_sand: Snoozing… (by {who})",
+}
 SLACK_OUTCOME_REASON = "Reason: {reason}"
 SLACK_OUTCOME_ODOO = "Odoo: {result}"
 SLACK_OUTCOME_ERROR = ":warning: {error}"
@@ -302,8 +308,36 @@ SLACK_WAITING_FOR_ODOO = (":hourglass: Waiting for Odoo ({error}): Sentinel chec
 # Ephemerals (only the clicking person sees them)
 SLACK_ALREADY_DECIDED = "This proposal was already {verb} by {who} {when}."
 SLACK_NO_SUCH_PROPOSAL = "This proposal no longer exists in Sentinel."
+SLACK_WRONG_MESSAGE = "This button does not belong to the proposal's message; nothing was decided."
 SLACK_DECISION_FAILED = "Your decision could not be recorded ({error}); nothing changed. Try again in a minute."
 SLACK_RECORDED_BUT = "Your decision is recorded, but carrying it out stopped ({error}); Sentinel takes it up again by itself."
+SLACK_TOKEN_REFUSED = ("the bot token was refused ({error}): set a valid SLACK_BOT_TOKEN (the app's OAuth & Permissions "
+                       "page) and start again")
+SLACK_DEGRADED = ("Slack is unreachable ({reason}): scans, proposals and the CLI go on, messages wait in the outbox; "
+                  "retrying with backoff")
+
+# The App Home tab and the /sentinel slash command (on-call admins)
+SLACK_HOME_TITLE = "Sentinel"
+SLACK_HOME_RUNNING = ":large_green_circle: *Running*: approved actions are carried out in Odoo."
+SLACK_HOME_PAUSED = (":double_vertical_bar: *Paused*: nothing is written to Odoo until `/sentinel resume` "
+                     "(scans and proposals go on).")
+SLACK_HOME_MINE = "Waiting for you ({count})"
+SLACK_HOME_NOTHING_MINE = "Nothing waits for your decision."
+SLACK_HOME_MORE = "… and {count} more: see them in the channel or with `runner.py proposals list`."
+SLACK_HOME_DIGESTS = "Next digests"
+SLACK_HOME_DIGEST = "• {channel}: {when}"
+SLACK_HOME_NO_DIGEST = "No policy asks for a daily digest."
+SLACK_STATUS_AGENT = "• *{agent}*: {pending} pending, {approved} approved and not yet done, {failed} failed; last run {last}"
+SLACK_STATUS_RUN = "{status} {when}{error}"
+SLACK_STATUS_NO_RUN = "none yet"
+SLACK_COMMAND_USAGE = ("Use `/sentinel status`, `/sentinel pause`, `/sentinel resume` or "
+                       "`/sentinel snooze <proposal id> <duration, e.g. 3d> <reason>`.")
+SLACK_COMMAND_NOT_ADMIN = ("You may not {verb} Sentinel: only the policies' approvers and SENTINEL_ADMINS may. "
+                           "Ask an on-call admin.")
+SLACK_COMMAND_PAUSED = ":double_vertical_bar: Paused: nothing will be written to Odoo until `/sentinel resume`."
+SLACK_COMMAND_RESUMED = ":arrow_forward: Resumed: approved actions that waited are carried out now."
+SLACK_COMMAND_BAD_DURATION = "{value} is not a snooze length: write 2h, 3d or 1w (at most 90 days)."
+SLACK_COMMAND_SNOOZED = ":zzz: {id} snoozed until {until}."
 SLACK_SERVICE_MISCONFIGURED = "Slack is configured without {missing}: set it, or set SLACK_APP_TOKEN for Socket Mode"
 
 # --- DIGEST and operations: the `digest` command and the HTTP endpoint of `run` ---

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    # Who may `/sentinel pause|resume` besides the policies' approvers: Slack user ids (U…) and user-group ids (S…),
+    # separated by commas or spaces. Empty: the approvers only.
+    sentinel_admins: str = Field(default="", validation_alias="SENTINEL_ADMINS")
 
     _check_transport = field_validator("odoo_transport", mode="before")(_transport)
 

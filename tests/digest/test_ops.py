@@ -32,7 +32,7 @@ from agents._core.slack.outbox import OutboxWorker
 from agents._core.slack.server import start_ops
 from tests.loop.conftest import engine, sandbox  # noqa: F401 - fixtures
 from tests.slack.conftest import fake_slack, slack_engine, wait_until  # noqa: F401 - fixtures
-from tests.slack.fake_slack import FakeSlack
+from agents._core.slack.fake_api import FakeSlack
 
 GRACE = Actor("odoo", "grace.finance")
 

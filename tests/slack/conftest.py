@@ -20,7 +20,7 @@ from agents._core.odoo.sandbox import Sandbox
 from agents._core.slack.server import SlackService, start
 from runner import build_engine
 from tests.loop.conftest import NOW, marked_writes, sandbox, settings_for  # noqa: F401 - sandbox is a fixture
-from tests.slack.fake_slack import BOT_TOKEN, TEAM, FakeSlack
+from agents._core.slack.fake_api import BOT_TOKEN, TEAM, FakeSlack
 
 SECRET = "0123456789abcdef0123456789abcdef"  # this app's signing secret in the tests
 CHANNEL = "#clinic-approvals"

@@ -25,7 +25,7 @@ from tests.slack.conftest import (
     marked_writes,
     view_submission,
 )
-from tests.slack.fake_slack import FakeSlack
+from agents._core.slack.fake_api import FakeSlack
 
 
 def posted(engine: Engine, service: SlackService, rule: str = "po_waiting_approval") -> Proposal:

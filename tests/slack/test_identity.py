@@ -6,7 +6,7 @@ from agents._core.engine import Engine
 from agents._core.slack.app import web_client
 from agents._core.slack.identity import Directory
 from tests.slack.conftest import GRACE, GROUP, NINA, PATEL, STRANGER, TOM
-from tests.slack.fake_slack import FakeSlack
+from agents._core.slack.fake_api import FakeSlack
 
 
 class Ticks:

@@ -12,7 +12,7 @@ from agents._core.engine import Engine
 from agents._core.odoo.sandbox import Sandbox
 from agents._core.slack.app import web_client
 from agents._core.slack.outbox import OutboxWorker
-from tests.slack.fake_slack import FakeSlack
+from agents._core.slack.fake_api import FakeSlack
 
 GRACE = Actor("odoo", "grace.finance")
 

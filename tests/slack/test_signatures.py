@@ -22,7 +22,7 @@ from tests.slack.conftest import (
     signed_headers,
     slack_settings,
 )
-from tests.slack.fake_slack import FakeSlack
+from agents._core.slack.fake_api import FakeSlack
 
 # Slack's worked example from "Verifying requests from Slack" (a slash command request, signed at 1531420618).
 EXAMPLE_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -8,6 +8,7 @@ from typing import Any
 
 from agents._core.digest.compute import AgentDigest, ChannelDigest, OUTCOMES
 from agents._core.digest.forecast import METHOD, Forecast
+from agents._core.mrkdwn import cut as _cut, escape as _escape, split
 
 Block = dict[str, Any]
 _TEXT_MAX = 3000  # Block Kit's limit for a section's text
@@ -36,8 +37,9 @@ def as_text(digest: ChannelDigest, *, explain: bool = False) -> str:
 
 
 def as_blocks(digest: ChannelDigest, *, explain: bool = False, chart: str | None = None) -> list[Block]:
-    """One section per agent; `chart`: the uploaded chart's file name, mentioned under the header."""
-    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": _cut(title(digest), 150)}}]
+    """Each agent after a divider, in as many sections as its lines need (nothing is cut off); `chart`: the uploaded
+    chart's file name, mentioned under the header. The outbox splits a digest longer than one message allows."""
+    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": _cut(_escape(title(digest)), 150)}}]
     if chart:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Chart: {_escape(chart)} (below)"}]})
     for agent in digest.agents:
@@ -46,7 +48,8 @@ def as_blocks(digest: ChannelDigest, *, explain: bool = False, chart: str | None
             text = f"<{line.link}|{_escape(line.text)}>" if line.link else _escape(line.text)
             rows.append(f"*{text}*" if line.indent == 0 else "   " * (line.indent - 1) + text)
         blocks.append({"type": "divider"})
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut("\n".join(rows), _TEXT_MAX)}})
+        blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+                   for piece in split("\n".join(rows), _TEXT_MAX)]
     return blocks
 
 
@@ -175,11 +178,3 @@ def _day(day: date) -> str:
 def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
-
-def _escape(text: str) -> str:
-    """Odoo names and people's reasons are data: escaped, they cannot mention, link or format anything in Slack."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -7,96 +7,39 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import Ack, App
-from slack_bolt.error import BoltError
-from slack_bolt.middleware.request_verification import RequestVerification
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from agents._core import messages as m
 from agents._core.decisions import Actor, Outcome, authorize, decide
 from agents._core.engine import Engine
+from agents._core.mrkdwn import visible
 from agents._core.nodes.proposal_state import Decision
-from agents._core.settings import Settings
 from agents._core.slack import blocks
+from agents._core.slack.admins import Admins
+from agents._core.slack.bolt import AckFirst, Verifier, bolt_app, web_client  # noqa: F401 - web_client re-exported
+from agents._core.slack.command import SentinelCommand
+from agents._core.slack.connection import SlackConnection
+from agents._core.slack.home import HomeTab
 from agents._core.slack.identity import Directory
 from agents._core.slack.outbox import OutboxWorker
 from state import Proposal
 
 log = logging.getLogger(__name__)
 
+COMMAND = "/sentinel"
+
 _APPROVED_STATUSES = ("approved", "executing", "executed", "failed", "superseded")
 _USER_ID = re.compile(r"\b([UW][A-Z0-9]{6,})\b")
 _GROUP_ID = re.compile(r"\b(S[A-Z0-9]{6,})\b")
-
-
-def web_client(settings: Settings) -> WebClient:
-    """The bot's Web API client: SLACK_API_URL as base, and Retry-After honoured on 429 (slack-sdk's handler)."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
-    client = WebClient(token=token, base_url=base_url, timeout=10)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
-    return client
-
-
-class _Verifier(SignatureVerifier):
-    def is_valid(self, body: str | bytes, timestamp: str | None, signature: str | None) -> bool:
-        # slack-sdk raises on a timestamp that is not a number, which Bolt turns into a 500: it is a bad request (401).
-        if timestamp is not None and not timestamp.strip().lstrip("-").isdigit():
-            return False
-        return super().is_valid(body, timestamp, signature)
-
-
-class _Verification(RequestVerification):
-    """Bolt's own request verification (signature v0, five-minute window), with the clock made injectable."""
-
-    def __init__(self, signing_secret: str, clock: Clock) -> None:
-        super().__init__(signing_secret)
-        self._clocked = _Verifier(signing_secret, clock=clock)
-
-    @property
-    def verifier(self) -> SignatureVerifier:
-        return self._clocked
-
-
-class AckFirst:
-    """Decision work waits while Slack requests are being acknowledged. In one Python process (one GIL) a decision in
-    progress slows every ack of a burst of clicks; Slack wants the acks fast, while a decision can start a few
-    milliseconds later. So work starts once no request has been in flight for `quiet` seconds, or after `patience`."""
-
-    def __init__(self, *, quiet: float = 0.005, patience: float = 0.25) -> None:
-        self.quiet = quiet
-        self.patience = patience
-        self._cond = threading.Condition()
-        self._in_flight = 0
-        self._last = float("-inf")
-
-    def request_started(self) -> None:
-        with self._cond:
-            self._in_flight += 1
-
-    def request_finished(self) -> None:
-        with self._cond:
-            self._in_flight -= 1
-            self._last = time.monotonic()
-            self._cond.notify_all()
-
-    def wait(self) -> None:
-        deadline = time.monotonic() + self.patience
-        with self._cond:
-            while (now := time.monotonic()) < deadline:
-                calm = now - self._last
-                if self._in_flight == 0 and calm >= self.quiet:
-                    return
-                self._cond.wait(min(deadline - now, self.quiet - calm if self._in_flight == 0 else deadline - now))
 
 
 class SlackEdge:
@@ -104,79 +47,190 @@ class SlackEdge:
     and every listener only acks and hands over); a small thread pool resolves the clicker and decides."""
 
     def __init__(self, engine: Engine, client: WebClient, *, signing_secret: str | None, outbox: OutboxWorker,
-                 directory: Directory | None = None, workers: int = 8, clock: Clock | None = None) -> None:
+                 directory: Directory | None = None, workers: int = 8, clock: Clock | None = None,
+                 connection: SlackConnection | None = None,
+                 odoo_url: Callable[[Proposal], str | None] = lambda proposal: None) -> None:
         self.engine = engine
         self.client = client
         self.outbox = outbox
         self.directory = directory or Directory(client)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-decide")
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-click")  # checks, feedback
+        self._deciders = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-decide")  # decide()
+        self._working: set[str] = set()  # proposals whose "…ing" this process has shown and is deciding
         self._pending: set[Future[None]] = set()
         self._pending_lock = threading.Lock()
         self.gate = AckFirst()
+        # Decisions wait while clicks are being checked and shown: feedback first, Odoo's re-check and write after.
+        self.feedback_first = AckFirst(quiet=0.02, patience=1.0)
         self._turns: dict[str, tuple[threading.Lock, int]] = {}  # proposal id -> (its lock, clicks holding or waiting)
-        self.app = _bolt_app(client, signing_secret or "socket-mode-only", clock or Clock())
+        self.verifier: SignatureVerifier = Verifier(signing_secret or "socket-mode-only", clock=clock or Clock())
+        self.app = bolt_app(client, signing_secret or "socket-mode-only", clock or Clock(),
+                             lambda: connection.identity if connection else {})
         self.app.action(blocks.APPROVE)(self._on_approve)
         self.app.action(blocks.REJECT)(self._on_open_modal)
         self.app.action(blocks.SNOOZE)(self._on_open_modal)
         self.app.action(blocks.OPEN)(lambda ack: ack())
         self.app.view(blocks.REJECT)(self._on_reject_submitted)
         self.app.view(blocks.SNOOZE)(self._on_snooze_submitted)
+        admins = Admins(engine, self.directory, engine.services.settings.sentinel_admins)
+        self.command = SentinelCommand(engine, self.directory, admins)
+        self.home = HomeTab(engine, client, self.directory, self.command, odoo_url=odoo_url)
+        self.app.command(COMMAND)(self._on_command)
+        self.app.event("app_home_opened")(self._on_home_opened)
 
     # -- listeners: ack, then hand over ------------------------------------------------------------------------
 
     def _on_approve(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        self._submit(self._decide, action["value"], "approve", _origin(body))
+        if action.get("value"):  # a button without its proposal (not one Sentinel made) decides nothing
+            self._submit(self._decide, action["value"], "approve", _origin(body))
 
     def _on_open_modal(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         decision: Decision = "reject" if action["action_id"] == blocks.REJECT else "snooze"
-        self._submit(self._open_modal, action["value"], decision, _origin(body), body["trigger_id"])
+        if action.get("value"):
+            self._submit(self._open_modal, action["value"], decision, _origin(body), str(body.get("trigger_id") or ""))
 
     def _on_reject_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = _meta(view)
+        if meta is None:
+            ack()  # not a modal Sentinel opened: closed, nothing decided
+            return
         reason = _reason_or_error(ack, view)
         if reason is None:
             return
-        meta = json.loads(view["private_metadata"])
         self._submit(self._decide, meta["proposal_id"], "reject", _modal_origin(body, meta), reason)
 
     def _on_snooze_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = _meta(view)
+        if meta is None:
+            ack()
+            return
+        if _selected(view, blocks.DURATION) not in blocks.SNOOZE_DAYS:  # only the modal's choices, never a default
+            ack(response_action="errors", errors={blocks.DURATION: m.SLACK_SNOOZE_UNKNOWN})
+            return
         reason = _reason_or_error(ack, view)
         if reason is None:
             return
-        meta = json.loads(view["private_metadata"])
-        days = blocks.SNOOZE_DAYS.get(_selected(view, blocks.DURATION) or "", 1)
+        days = blocks.SNOOZE_DAYS[_selected(view, blocks.DURATION) or ""]
         self._submit(self._decide, meta["proposal_id"], "snooze", _modal_origin(body, meta), reason, days)
+
+    def _on_command(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()  # the answer follows through the response_url: checking an admin may ask Slack and Odoo
+        origin = {"user": body["user_id"], "channel": body.get("channel_id") or "", "ts": "", "surface": "command"}
+        self._submit(self._command, origin, str(body.get("text") or ""), respond)
+
+    def _on_home_opened(self, ack: Ack, event: dict[str, Any]) -> None:
+        ack()
+        if event.get("tab", "home") == "home" and event.get("user"):
+            self._submit(self.home.publish, event["user"])
 
     # -- the work, off the request path ------------------------------------------------------------------------
 
     def _decide(self, proposal_id: str, decision: Decision, origin: dict[str, str], reason: str | None = None,
                 snooze_days: int | None = None) -> None:
-        with self._turn(proposal_id):
-            self._decide_now(proposal_id, decision, origin, reason, snooze_days)
+        """Stage one, for every click at once: may this person decide, then "Approving… (by @x)" on the message. The
+        decision itself (Odoo's re-check and the write) takes its turn on the second pool: a burst of clicks is shown
+        within a second even while earlier decisions are still writing to Odoo."""
+        self.feedback_first.request_started()
+        try:
+            proposal = self.engine.services.store.get(proposal_id)
+            actor: Actor | None = None
+            if proposal is not None and proposal.status == "pending" and _from_its_message(proposal, origin) \
+                    and self._claim_working(proposal_id):  # later clicks on it go straight to their turn
+                actor = self._actor(origin["user"], proposal)
+                if self._refused(proposal, actor, decision, origin, stage="click"):
+                    self._release_working(proposal_id)
+                    return
+                self._show(proposal, working=(decision, origin["user"]))
+        finally:
+            self.feedback_first.request_finished()
+        self._submit(self._decide_in_turn, proposal_id, decision, origin, reason, snooze_days, actor, pool=self._deciders)
+
+    def _decide_in_turn(self, proposal_id: str, decision: Decision, origin: dict[str, str], reason: str | None,
+                        snooze_days: int | None, actor: Actor | None) -> None:
+        self.feedback_first.wait()
+        try:
+            with self._turn(proposal_id):
+                self._decide_now(proposal_id, decision, origin, reason, snooze_days, actor)
+        finally:
+            if actor is not None:
+                self._release_working(proposal_id)
+            if origin.get("surface") == "home":
+                self.home.publish(origin["user"])  # the tab shows what is left to decide
 
     def _decide_now(self, proposal_id: str, decision: Decision, origin: dict[str, str], reason: str | None,
-                    snooze_days: int | None) -> None:
+                    snooze_days: int | None, actor: Actor | None) -> None:
+        """`actor`: resolved and authorized in stage one, with the progress shown; None: not yet."""
         proposal = self.engine.services.store.get(proposal_id)
         if proposal is None:
             self._ephemeral(origin, m.SLACK_NO_SUCH_PROPOSAL)
             return
         if proposal.status != "pending":  # decided while this click waited its turn: nothing to look up in Odoo
+            if actor is not None:
+                self._show(proposal)  # our "Approving…" must not outlive a decision made elsewhere
             self._ephemeral(origin, _already(proposal))
             return
-        actor = self._actor(origin["user"], proposal)
+        if not _from_its_message(proposal, origin):
+            self._ephemeral(origin, m.SLACK_WRONG_MESSAGE)
+            return
+        if actor is None:
+            actor = self._actor(origin["user"], proposal)
+            if self._refused(proposal, actor, decision, origin, stage="click"):
+                return
+            self._show(proposal, working=(decision, origin["user"]))
         until = self.engine.services.clock() + timedelta(days=snooze_days) if snooze_days else None
         outcome = decide(self.engine, proposal_id, decision, actor, reason=reason, until=until)
         if outcome.ok:
             if outcome.status in ("approved", "executing"):  # paused, or stopped: the message says it waits meanwhile
-                channel = self.engine.services.policy(proposal.agent).slack.channel
-                self.engine.services.store.enqueue("proposal.updated", proposal_id, {"channel": channel},
-                                                   dedup=f"{proposal_id}:approved")
+                self._show(proposal, dedup=f"{proposal_id}:approved")
             if outcome.problem:  # it was recorded: never let the person believe that nothing changed
                 self._ephemeral(origin, m.SLACK_RECORDED_BUT.format(error=outcome.problem))
             self.outbox.kick()  # the message shows the outcome now, not at the next housekeeping tick
         else:
+            self._show(proposal)  # the "…ing" goes: the buttons are back, or whoever won shows
             self._ephemeral(origin, self._refusal(proposal_id, outcome))
+
+    def _command(self, origin: dict[str, str], text: str, respond: Respond) -> None:
+        answer = self.command.answer(origin["user"], text)
+        self.outbox.kick()  # a snooze or a resume changed messages
+        if respond.response_url:
+            respond(text=answer, response_type="ephemeral", replace_original=False)
+        else:
+            self._ephemeral(origin, answer)
+
+    def _claim_working(self, proposal_id: str) -> bool:
+        with self._pending_lock:
+            if proposal_id in self._working:
+                return False
+            self._working.add(proposal_id)
+            return True
+
+    def _release_working(self, proposal_id: str) -> None:
+        with self._pending_lock:
+            self._working.discard(proposal_id)
+
+    def _refused(self, proposal: Proposal, actor: Actor, decision: Decision, origin: dict[str, str], *,
+                 stage: str) -> bool:
+        """Checked before anything shows in the channel; decide() checks again (and audits) when it decides."""
+        refusal = authorize(self.engine, proposal, actor)
+        if refusal:
+            self.engine.services.audit.append("decision.refused", actor=str(actor), proposal_id=proposal.id,
+                                              data={"decision": decision, "why": refusal, "stage": stage})
+            self._ephemeral(origin, _mentions(refusal))
+        return refusal is not None
+
+    def _show(self, proposal: Proposal, *, working: tuple[Decision, str] | None = None, dedup: str | None = None) -> None:
+        """An update of the proposal's message through the outbox's update lane, which never waits behind posts."""
+        if not proposal.slack_ts:
+            return  # not in Slack yet: its post will show it as it stands
+        channel = self.engine.services.policy(proposal.agent).slack.channel
+        payload: dict[str, Any] = {"channel": channel}
+        if working is not None:
+            payload["working"] = {"decision": working[0], "by": working[1]}
+        once = dedup or f"{proposal.id}:shown:{time.time_ns()}:{threading.get_ident()}"
+        self.engine.services.store.enqueue("proposal.updated", proposal.id, payload, dedup=once)
+        self.outbox.kick()
 
     def _open_modal(self, proposal_id: str, decision: Decision, origin: dict[str, str], trigger_id: str) -> None:
         """Refuse before the modal when the clicker may not decide or it is decided; decide() checks again on submit."""
@@ -188,12 +242,11 @@ class SlackEdge:
         if proposal.status != "pending":
             self._ephemeral(origin, _already(proposal))
             return
+        if not _from_its_message(proposal, origin):
+            self._ephemeral(origin, m.SLACK_WRONG_MESSAGE)
+            return
         actor = self._actor(origin["user"], proposal)
-        refusal = authorize(self.engine, proposal, actor)
-        if refusal:
-            services.audit.append("decision.refused", actor=str(actor), proposal_id=proposal.id,
-                                  data={"decision": decision, "why": refusal, "stage": "modal"})
-            self._ephemeral(origin, _mentions(refusal))
+        if self._refused(proposal, actor, decision, origin, stage="modal"):
             return
         view = (blocks.reject_modal if decision == "reject" else blocks.snooze_modal)(proposal, _channel_ts(origin))
         self.client.views_open(trigger_id=trigger_id, view=view)
@@ -229,12 +282,16 @@ class SlackEdge:
         return _mentions(outcome.message)
 
     def _ephemeral(self, origin: dict[str, str], text: str) -> None:
+        """Only the clicker sees it; from the Home tab (no channel) it comes in the app's messages tab instead."""
         try:
+            if not origin.get("channel"):
+                self.client.chat_postMessage(channel=origin["user"], text=text)
+                return
             self.client.chat_postEphemeral(channel=origin["channel"], user=origin["user"], text=text)
         except SlackApiError as exc:
             log.warning("could not tell %s: %s (%s)", origin.get("user"), text, exc.response.get("error"))
 
-    def _submit(self, work: Any, *args: Any) -> None:
+    def _submit(self, work: Any, *args: Any, pool: ThreadPoolExecutor | None = None) -> None:
         def run() -> None:
             self.gate.wait()
             try:
@@ -245,7 +302,7 @@ class SlackEdge:
                 if origin:
                     self._ephemeral(origin, m.SLACK_DECISION_FAILED.format(error=type(exc).__name__))
 
-        future = self._pool.submit(run)
+        future = (pool or self._pool).submit(run)
         with self._pending_lock:
             self._pending.add(future)
         future.add_done_callback(self._done)
@@ -255,52 +312,67 @@ class SlackEdge:
             self._pending.discard(future)
 
     def drain(self, timeout: float = 30.0) -> None:
-        """Wait for the work already handed over (tests, shutdown)."""
-        with self._pending_lock:
-            pending = set(self._pending)
-        wait(pending, timeout=timeout)
+        """Wait for the work already handed over, and for what it hands over in turn (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._pending_lock:
+                pending = set(self._pending)
+            if not pending:
+                return
+            wait(pending, timeout=max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
-
-
-def _bolt_app(client: WebClient, signing_secret: str, clock: Clock) -> App:
-    options: dict[str, Any] = {
-        "client": client, "signing_secret": signing_secret, "process_before_response": True,
-        "request_verification_enabled": False, "before_authorize": _Verification(signing_secret, clock),
-        "ignoring_self_events_enabled": True, "url_verification_enabled": True,
-    }
-    try:
-        return App(token_verification_enabled=True, **options)  # auth.test now: a bad token fails at start
-    except BoltError as exc:
-        # Slack unreachable at start must not stop Sentinel: scans go on, the outbox waits, auth.test runs later.
-        log.warning("Slack auth.test failed at start (%s); the token is checked at the first request", exc)
-        return App(token_verification_enabled=False, **options)
+        self._deciders.shutdown(wait=True)
 
 
 def _origin(body: dict[str, Any]) -> dict[str, str]:
     container = body.get("container") or {}
     message = body.get("message") or {}
     return {"user": body["user"]["id"], "channel": (body.get("channel") or {}).get("id") or container.get("channel_id", ""),
-            "ts": message.get("ts") or container.get("message_ts", "")}
+            "ts": message.get("ts") or container.get("message_ts", ""),
+            "surface": "home" if container.get("type") == "view" else "message"}
+
+
+def _meta(view: dict[str, Any]) -> dict[str, str] | None:
+    """The modal's private_metadata (checked to be a JSON object of strings at the door), if it names a proposal."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    return meta if meta.get("proposal_id") else None
 
 
 def _modal_origin(body: dict[str, Any], meta: dict[str, str]) -> dict[str, str]:
-    return {"user": body["user"]["id"], "channel": meta.get("channel", ""), "ts": meta.get("ts", "")}
+    return {"user": body["user"]["id"], "channel": meta.get("channel", ""), "ts": meta.get("ts", ""),
+            "surface": meta.get("surface", "message")}
 
 
 def _channel_ts(origin: dict[str, str]) -> dict[str, str]:
-    return {"channel": origin["channel"], "ts": origin["ts"]}
+    """Where the modal was opened from, carried through its private_metadata."""
+    return {"channel": origin["channel"], "ts": origin["ts"], "surface": origin.get("surface", "message")}
+
+
+def _from_its_message(proposal: Proposal, origin: dict[str, str]) -> bool:
+    """A click on a message must come from the message posted for this proposal (the button's value names it): a
+    value that does not belong to the message decides nothing. Clicks from the App Home tab carry no message."""
+    if not origin.get("ts"):
+        return True
+    return (origin.get("channel"), origin["ts"]) == (proposal.slack_channel, proposal.slack_ts)
 
 
 def _input(view: dict[str, Any], block: str) -> str:
-    value = view["state"]["values"].get(block, {}).get(block, {}).get("value")
-    return (value or "").strip()
+    value = _element(view, block).get("value")
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _selected(view: dict[str, Any], block: str) -> str | None:
-    option = view["state"]["values"].get(block, {}).get(block, {}).get("selected_option") or {}
-    return option.get("value")
+    option = _element(view, block).get("selected_option")
+    value = option.get("value") if isinstance(option, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _element(view: dict[str, Any], block: str) -> dict[str, Any]:
+    """One input's state, {} when absent or of another shape (a signed payload can still be odd)."""
+    element = ((view.get("state") or {}).get("values") or {}).get(block, {}).get(block)
+    return element if isinstance(element, dict) else {}
 
 
 def _already(proposal: Proposal) -> str:
@@ -318,7 +390,7 @@ def _mentions(text: str) -> str:
 def _reason_or_error(ack: Ack, view: dict[str, Any]) -> str | None:
     """A modal's required reason; without one, the modal stays open with the error under the field."""
     reason = _input(view, blocks.REASON)
-    if not reason:
+    if not visible(reason):
         ack(response_action="errors", errors={blocks.REASON: m.SLACK_REASON_REQUIRED})
         return None
     ack()

@@ -8,6 +8,7 @@ from typing import Any
 
 from agents._core import messages as m
 from agents._core.drafting import describe_action
+from agents._core.mrkdwn import cut as _cut, escape
 from agents._core.odoo.values import display
 from agents._core.privacy import MASK
 from agents._core.render import odoo_link
@@ -32,11 +33,14 @@ _FIELDS_PER_SECTION = 10
 _MAX_FIELDS = 20
 
 
-def proposal_message(proposal: Proposal, *, odoo_url: str | None, paused: bool = False) -> dict[str, Any]:
-    """chat.postMessage / chat.update arguments: the buttons while pending, the outcome once decided."""
+def proposal_message(proposal: Proposal, *, odoo_url: str | None, paused: bool = False,
+                     working: tuple[str, str] | None = None) -> dict[str, Any]:
+    """chat.postMessage / chat.update arguments: the buttons while pending, the outcome once decided.
+
+    `working`: (decision, Slack user id) of a click being carried out: "Approving… (by @x)" in place of the buttons,
+    so nobody clicks again while the decision is made."""
     blocks: list[Block] = [
-        {"type": "header", "text": _plain(f"{proposal.record_name}: {proposal.evidence.get('headline', proposal.rule_id)}",
-                                          _HEADER_MAX)},
+        {"type": "header", "text": _plain(escape(f"{proposal.record_name}: {_headline(proposal)}"), _HEADER_MAX)},
         _section(escape(proposal.summary or "")),
         *_facts(proposal),
         _section(_evidence(proposal, odoo_url)),
@@ -44,23 +48,30 @@ def proposal_message(proposal: Proposal, *, odoo_url: str | None, paused: bool =
         _section(m.SLACK_PROPOSED.format(action=escape(_action_words(proposal)))),
     ]
     link = odoo_link(odoo_url, proposal.model, proposal.res_id) if odoo_url else None
-    if proposal.status == "pending":
-        blocks.append({"type": "actions", "block_id": DECIDE_BLOCK, "elements": _buttons(proposal, link)})
+    if proposal.status == "pending" and working is None:
+        blocks.append({"type": "actions", "block_id": DECIDE_BLOCK, "elements": buttons(proposal, link)})
     else:
-        blocks.append(_section(outcome(proposal, paused=paused)))
+        shown = outcome(proposal, paused=paused) if working is None else m.SLACK_WORKING[working[0]].format(
+            who=who(f"slack:{working[1]}"))
+        blocks.append(_section(shown))
         if link:
             blocks.append({"type": "actions", "block_id": DECIDE_BLOCK, "elements": [_link_button(link)]})
     expires = slack_date(proposal.expires_at) if proposal.expires_at else "never"
     context = m.SLACK_CONTEXT.format(id=proposal.id, agent=proposal.agent, expires=expires,
                                      source=proposal.draft_source or "template")
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
-    return {"text": _cut(m.SLACK_FALLBACK.format(summary=proposal.summary or proposal.record_name), _TEXT_MAX),
+    return {"text": fallback(proposal), 
             "blocks": blocks}
+
+
+def fallback(proposal: Proposal) -> str:
+    """The notification text (also what screen readers read): escaped like the blocks, or it would ping and link."""
+    return _cut(m.SLACK_FALLBACK.format(summary=escape(proposal.summary or proposal.record_name)), _TEXT_MAX)
 
 
 def notice_message(text: str) -> dict[str, Any]:
     """A notice from Sentinel itself (a refused policy edit, …): its text may quote files, so it is escaped."""
-    return {"text": _cut(text, _TEXT_MAX), "blocks": [_section(escape(text))]}
+    return {"text": _cut(escape(text), _TEXT_MAX), "blocks": [_section(escape(text))]}
 
 
 def outcome(proposal: Proposal, *, paused: bool = False) -> str:
@@ -122,11 +133,6 @@ def slack_date(when: datetime) -> str:
     return f"<!date^{int(aware.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
-def escape(text: str) -> str:
-    """Odoo text is data: with &, < and > escaped it cannot mention, link or format anything in Slack."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 # -- parts ---------------------------------------------------------------------------------------------------
 
 def _facts(proposal: Proposal) -> list[Block]:
@@ -156,12 +162,16 @@ def _evidence(proposal: Proposal, odoo_url: str | None) -> str:
     return "\n".join(lines)
 
 
+def _headline(proposal: Proposal) -> str:
+    return str(proposal.evidence.get("headline", proposal.rule_id))
+
+
 def _action_words(proposal: Proposal) -> str:
     args = ", ".join(f"{k} {v}" for k, v in (proposal.action_args or {}).items())
     return describe_action(proposal.action) + (f" ({args})" if args else "")
 
 
-def _buttons(proposal: Proposal, link: str | None) -> list[Block]:
+def buttons(proposal: Proposal, link: str | None) -> list[Block]:
     confirm = {
         "title": _plain(m.SLACK_CONFIRM_TITLE, 100),
         "text": _plain(m.SLACK_CONFIRM_TEXT.format(action=describe_action(proposal.action)), 300),
@@ -206,6 +216,15 @@ def _label(field: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+def section(text: str) -> Block:
+    """A mrkdwn section; `text` must be escaped already (it may hold our own mentions, dates and links)."""
+    return _section(text)
+
+
+def plain(text: str, limit: int = 75) -> Block:
+    return _plain(text, limit)
+
+
 def _section(text: str) -> Block:
     return {"type": "section", "text": _mrkdwn(_cut(text or " ", _TEXT_MAX))}
 
@@ -217,6 +236,3 @@ def _mrkdwn(text: str) -> Block:
 def _plain(text: str, limit: int = 75) -> Block:
     return {"type": "plain_text", "text": _cut(text, limit), "emoji": True}
 
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

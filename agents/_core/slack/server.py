@@ -21,6 +21,8 @@ from agents._core import messages as m
 from agents._core.engine import Engine
 from agents._core.metrics import CONTENT_TYPE, Metrics
 from agents._core.slack.app import AckFirst, SlackEdge, web_client
+from agents._core.slack.connection import SlackConnection, http_status
+from agents._core.slack.inbound import Screen
 from agents._core.slack.outbox import OutboxWorker
 from state import Proposal
 
@@ -38,7 +40,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 class Routes:
     """The ASGI app: /healthz here, everything else to Bolt's ASGI handler (which verifies and dispatches)."""
 
-    def __init__(self, bolt: SlackRequestHandler | None, health: Callable[[], dict[str, Any]],
+    def __init__(self, bolt: SlackRequestHandler | Screen | None, health: Callable[[], dict[str, Any]],
                  gate: AckFirst | None = None, metrics: Metrics | None = None) -> None:
         self.bolt = bolt
         self.health = health
@@ -47,7 +49,8 @@ class Routes:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
-            await _respond(send, 200, json.dumps(self.health()).encode(), "application/json")
+            report = self.health()
+            await _respond(send, http_status(report["slack"]), json.dumps(report).encode(), "application/json")
         elif (scope["type"] == "http" and scope["path"] == METRICS_PATH and scope["method"] in ("GET", "HEAD")
               and self.metrics is not None):
             body = await asyncio.to_thread(self.metrics.render)  # reads state: off the event loop, so acks stay fast
@@ -68,6 +71,7 @@ class SlackService:
 
     edge: SlackEdge
     outbox: OutboxWorker
+    connection: SlackConnection
     url: str
     mode: str
     _server: uvicorn.Server
@@ -86,14 +90,19 @@ class SlackService:
             self._socket_mode.close()
         self._server.should_exit = True
         self._thread.join(timeout=30)
+        self.connection.stop()
         self.edge.drain()
         self.edge.close()
         self.outbox.stop()
 
 
 def start(engine: Engine, *, host: str = "0.0.0.0", port: int = 3000, per_channel: float = 1.0,  # noqa: S104 - Slack must reach it
-          clock: Clock | None = None) -> SlackService:
-    """Start everything Slack needs; the caller stops it. SLACK_APP_TOKEN set: Socket Mode (and /healthz on HTTP)."""
+          clock: Clock | None = None, on_refused: Callable[[str], None] | None = None,
+          retry_max: float = 60.0) -> SlackService:
+    """Start everything Slack needs; the caller stops it. SLACK_APP_TOKEN set: Socket Mode (and /healthz on HTTP).
+
+    Slack unreachable: everything starts degraded and catches up when Slack answers. A refused token raises ValueError
+    at start, and calls `on_refused` (one line) if it happens later."""
     services = engine.services
     settings = services.settings
     client = web_client(settings)
@@ -103,23 +112,48 @@ def start(engine: Engine, *, host: str = "0.0.0.0", port: int = 3000, per_channe
         conn = connections.get(proposal.connection)
         return conn.url if conn else None
 
-    outbox = OutboxWorker(services.store, client, odoo_url=odoo_url, paused=services.paused,
-                          audit=services.audit.append, per_channel=per_channel)
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     if app_token is None and secret is None:
         raise ValueError(m.SLACK_SERVICE_MISCONFIGURED.format(missing="SLACK_SIGNING_SECRET"))
-    edge = SlackEdge(engine, client, signing_secret=secret, outbox=outbox, clock=clock)
+    connection = SlackConnection(client, on_refused=on_refused or (lambda line: log.error(line)), max_wait=retry_max)
+    if connection.check() == "refused":
+        raise ValueError(m.SLACK_TOKEN_REFUSED.format(error=connection.reason))
+    outbox = OutboxWorker(services.store, client, odoo_url=odoo_url, paused=services.paused,
+                          audit=services.audit.append, per_channel=per_channel, report=connection.report)
+    edge = SlackEdge(engine, client, signing_secret=secret, outbox=outbox, clock=clock, connection=connection,
+                     odoo_url=odoo_url)
     socket_mode = SocketModeHandler(edge.app, app_token) if app_token else None
-    bolt = None if socket_mode else SlackRequestHandler(edge.app, path=EVENTS_PATH)
+    bolt = None if socket_mode else Screen(SlackRequestHandler(edge.app, path=EVENTS_PATH), edge.verifier)
     mode = "socket" if socket_mode else "http"
-    routes = Routes(bolt, lambda: health(engine, mode), edge.gate, Metrics(services))
+    routes = Routes(bolt, lambda: health(engine, mode, connection.state), edge.gate, Metrics(services))
     server, thread, url = _serve(routes, host, port)
+    connection.when_ok(outbox.kick)  # what waited goes out as soon as Slack answers again
     if socket_mode is not None:
-        socket_mode.connect()
+        _connect_when_ok(socket_mode, connection)
+    connection.start()
     outbox.start(every=settings.housekeeping_seconds)
     log.info("Slack %s: %s", "Socket Mode" if socket_mode else f"events at {url}{EVENTS_PATH}", f"health at {url}{HEALTH_PATH}")
-    return SlackService(edge, outbox, url, mode, server, thread, socket_mode)
+    return SlackService(edge, outbox, connection, url, mode, server, thread, socket_mode)
+
+
+def _connect_when_ok(socket_mode: SocketModeHandler, connection: SlackConnection) -> None:
+    """Socket Mode needs Slack to open its WebSocket: now if Slack answers, else the first time it does (the client
+    reconnects by itself after that)."""
+    done = threading.Event()
+
+    def connect() -> None:
+        if done.is_set():
+            return
+        try:
+            socket_mode.connect()
+            done.set()
+        except Exception as exc:  # noqa: BLE001 - tried again the next time Slack answers
+            log.warning("Socket Mode could not connect (%s); trying again when Slack answers", exc)
+
+    connection.when_ok(connect)
+    if connection.state == "ok":
+        connect()
 
 
 @dataclass
@@ -137,20 +171,22 @@ class OpsService:
 
 def start_ops(engine: Engine, *, host: str = "0.0.0.0", port: int = 3000) -> OpsService:  # noqa: S104
     """Serve /healthz and /metrics when Slack is not configured (the console delivers the outbox then)."""
-    routes = Routes(None, lambda: health(engine, "off"), metrics=Metrics(engine.services))
+    routes = Routes(None, lambda: health(engine, "off", "off"), metrics=Metrics(engine.services))
     server, thread, url = _serve(routes, host, port)
     log.info("health at %s%s, metrics at %s%s", url, HEALTH_PATH, url, METRICS_PATH)
     return OpsService(url, server, thread)
 
 
-def health(engine: Engine, mode: str) -> dict[str, Any]:
+def health(engine: Engine, mode: str, slack: str) -> dict[str, Any]:
+    """`slack`: ok | degraded (Slack unreachable: HTTP 503, see connection.http_status) | off; `slack_mode`: how."""
     store = engine.services.store
     runs = {
         agent: {"status": run.status, "started_at": run.started_at.isoformat(),
                 "finished_at": run.finished_at.isoformat() if run.finished_at else None, "error": run.error}
         for agent, run in store.last_runs().items()
     }
-    return {"ok": True, "paused": engine.services.paused(), "slack": mode, "outbox_pending": len(store.pending_outbox()),
+    return {"ok": True, "paused": engine.services.paused(), "slack": slack, "slack_mode": mode,
+            "outbox_pending": len(store.pending_outbox()),
             "agents": {agent: runs.get(agent) for agent in engine.services.agents}}
 
 
