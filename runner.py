@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from agents._core.cli import interrupt
+
+interrupt.during_imports()  # Ctrl-C while the imports below load: one line and exit 130
+
 import gc
 import json
 import logging
@@ -16,6 +20,8 @@ from typing import Annotated, Optional
 import typer
 
 from agents._core import messages
+from agents._core.cli.failures import ExitCode
+from agents._core.cli.group import SentinelGroup, root_options
 from agents._core.console import deliver_outbox
 from agents._core.decisions import Actor, decide
 from agents._core.engine import Engine
@@ -25,10 +31,14 @@ from agents._core.policy_book import PolicyBook
 from agents._core.registry import RegistryError, discover
 from agents._core.render import outcome_text, proposal_text
 from agents._core.services import PAUSED_FLAG, Services, utc_now
-from agents._core.settings import OdooConnection, Settings
+from agents._core.settings import DEFAULT_CONNECTION, OdooConnection, Settings
 from state import Audit, Database, Store
+from state.tables import ProposalStatus
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Sentinel: watch Odoo queues, propose escalations.")
+interrupt.imports_done()
+
+app = typer.Typer(cls=SentinelGroup, no_args_is_help=True, help="Sentinel: watch Odoo queues, propose escalations.")
+app.callback()(root_options)  # --debug, --version; every command runs inside SentinelGroup's one error wrapper
 policy_app = typer.Typer(no_args_is_help=True, help="Check policies.")
 proposals_app = typer.Typer(no_args_is_help=True, help="List, show and decide proposals (the manual override).")
 audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit trail.")
@@ -51,8 +61,10 @@ def build_engine(
     store = Store(db)
     connections = settings.connections()
     agents = discover(settings.policy_dir)
-    book = PolicyBook(agents, set(connections))
+    book = PolicyBook(agents, set(connections) | {DEFAULT_CONNECTION})
     book.load_all()
+    # An unset ODOO_URL is the environment's fault, not the policy's: say which variables are missing.
+    settings.require_connections({loaded.policy.odoo for loaded in book.loaded.values()})
     for name, loaded in book.loaded.items():
         store.record_policy_version(name, str(loaded.path), loaded.sha256, loaded.text)
 
@@ -72,15 +84,12 @@ def build_engine(
 
 
 def _engine() -> Engine:
-    try:
-        return build_engine()
-    except RegistryError as exc:
-        _fail(str(exc))
+    return build_engine()  # its errors (settings, registry, state) become one line in SentinelGroup
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, code: int = ExitCode.FAILED) -> None:
     typer.echo(message, err=True)
-    raise typer.Exit(1)
+    raise typer.Exit(int(code))
 
 
 # -- commands ----------------------------------------------------------------------------------------------
@@ -114,7 +123,8 @@ def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="De
 @app.command()
 def run(
     port: Annotated[int, typer.Option(help="Serves GET /healthz, GET /metrics and, with Slack, POST /slack/events.")] = 3000,
-    host: Annotated[str, typer.Option(help="The address the HTTP endpoint listens on.")] = "0.0.0.0",  # noqa: S104
+    host: Annotated[str, typer.Option(help="The address the HTTP endpoint listens on; 0.0.0.0 for every interface "
+                                      "(then put /healthz and /metrics behind your proxy).")] = "127.0.0.1",
 ) -> None:
     """Run the scheduler until SIGTERM or Ctrl-C: every agent on its schedule, expiry and delivery in between."""
     from agents._core import logs
@@ -149,9 +159,16 @@ def run(
 @app.command()
 def sandbox(port: int = 8069, host: str = "127.0.0.1") -> None:
     """Serve the bundled sandbox Odoo (database 'sandbox', login admin / admin) until Ctrl-C."""
+    import errno
+
     from agents._core.odoo.sandbox import serve
 
-    serve(host, port, seed=True)
+    try:
+        serve(host, port, seed=True)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        _fail(messages.SANDBOX_PORT_BUSY.format(host=host, port=port), ExitCode.UNAVAILABLE)
 
 
 @app.command()
@@ -293,7 +310,7 @@ def _agent_entry(engine: Engine, agent: str, policy: Optional[Path]):  # noqa: A
 
 @proposals_app.command("list")
 def proposals_list(
-    status: Annotated[Optional[str], typer.Option(help="Only this status.")] = None,
+    status: Annotated[Optional[ProposalStatus], typer.Option(help="Only this status.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     store = _store()

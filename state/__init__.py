@@ -2,6 +2,7 @@
 
 from state.audit import Audit, VerifyResult
 from state.db import Database
+from state.errors import StateUnavailable
 from state.store import Store
 from state.tables import (
     AgentRun,
@@ -29,6 +30,7 @@ __all__ = [
     "RunSlot",
     "QueueSnapshot",
     "Snooze",
+    "StateUnavailable",
     "Store",
     "VerifyResult",
 ]

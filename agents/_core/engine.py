@@ -35,6 +35,7 @@ class RunReport:
     skipped_count: int = 0
     disabled: dict[str, str] = field(default_factory=dict)  # rule id -> why it could not run
     round_trips: int = 0
+    cause: Exception | None = None  # why a failed run failed, for callers that must not report "nothing found"
 
     @property
     def finding_count(self) -> int:
@@ -98,7 +99,7 @@ class Engine:
             if run_id is not None:
                 store.finish_run(run_id, status="failed", error=error, at=self.services.clock())
                 self.services.audit.append("run.failed", actor=f"agent:{agent}", data={"run": run_id, "error": error})
-            return RunReport(agent, ok=False, error=error)
+            return RunReport(agent, ok=False, error=error, cause=exc)
         ctx = state["ctx"]
         report = RunReport(
             agent, ok=True, findings=list(state.get("findings") or []), found=state.get("found", {}), kept=state["kept"],

@@ -138,6 +138,42 @@ POLICY_DOMAIN_LIST_VALUE = PolicyMessage("{operator} needs a list, got {value}",
 POLICY_DOMAIN_ARITY = PolicyMessage("{value} needs {needed} terms after it, found {found}", "add the missing term, or remove the {value}")
 
 
+# --- SETTINGS: one line per mistake in the environment, naming the variable and a good value ---
+
+SETTING_URL_NO_SCHEME = "{value!r} has no scheme (write http:// or https:// in front, e.g. {variable}=http://{value})"
+SETTING_URL_SCHEME = "{value!r} is not an http:// or https:// address (e.g. {variable}=https://odoo.example.com)"
+SETTING_DATABASE_NOT_URL = ("{value!r} is not a database URL (e.g. SENTINEL_DATABASE_URL=sqlite:///var/lib/sentinel/sentinel.db "
+                            "or postgresql://sentinel@127.0.0.1:5432/sentinel)")
+SETTING_DATABASE_UNSUPPORTED = ("{scheme} databases are not supported: use SQLite or PostgreSQL "
+                                "(e.g. SENTINEL_DATABASE_URL=postgresql://sentinel@127.0.0.1:5432/sentinel)")
+SETTING_ODOO_INCOMPLETE = ("ODOO_URL is set but not {missing}: set them together "
+                           "(e.g. ODOO_DB=clinic ODOO_USER=sentinel ODOO_API_KEY=...)")
+SETTING_ODOO_UNSET = ("{missing} not set, but the policies use the Odoo connection 'default': "
+                      "set it (e.g. ODOO_URL=http://127.0.0.1:8069 ODOO_DB=sandbox ODOO_USER=admin ODOO_PASSWORD=admin)")
+SETTING_CONNECTION_UNDEFINED = ("a policy names the Odoo connection '{name}', which ODOO_CONNECTIONS does not define "
+                                "(defined: {known}): add it to ODOO_CONNECTIONS")
+SETTING_CONNECTIONS_JSON = ("ODOO_CONNECTIONS is not valid JSON ({reason}): write an object, e.g. ODOO_CONNECTIONS="
+                            "'{{\"clinic2\": {{\"url\": \"https://clinic2.example.com\", \"db\": \"clinic2\", "
+                            "\"user\": \"sentinel\", \"api_key\": \"...\"}}}}'")
+SETTING_CONNECTIONS_ENTRY = "ODOO_CONNECTIONS: {where}: {problem} (each connection takes url, db, user, password or api_key, timeout)"
+SETTING_NOT_NUMBER = "{shown}is not a number"
+SETTING_NOT_ABOVE = "{shown}is too small: use more than {limit}"
+SETTING_BELOW = "{shown}is too small: use {limit} or more"
+SETTING_MISSING_KEY = "required key is missing"
+SETTING_UNKNOWN_KEY = "unknown key"
+# A good value for each variable, shown after its problem (never for secrets, whose values are not echoed either)
+SETTING_EXAMPLES = {
+    "ODOO_TIMEOUT": "30",
+    "SENTINEL_LLM_TIMEOUT": "20",
+    "SENTINEL_HOUSEKEEPING_SECONDS": "30",
+    "SENTINEL_RETENTION_DAYS": "90",
+    "SENTINEL_HEALTH_FAILED_RUNS": "3",
+    "SENTINEL_HEALTH_CACHE_SECONDS": "15",
+}
+SETTING_SECRETS = {"ODOO_PASSWORD", "ODOO_API_KEY", "ODOO_CONNECTIONS", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET",
+                   "SLACK_APP_TOKEN"}
+
+
 # --- DECISIONS: what a person sees when deciding a proposal (CLI now, Slack ephemerals later) ---
 
 NO_SUCH_PROPOSAL = "no proposal {id} (list them with: runner.py proposals list)"
@@ -152,6 +188,16 @@ SNOOZE_NEEDS = "a reason and an end are required to snooze"
 
 # --- CLI ---
 
+# Errors any command can end with (agents/_core/cli/failures.py): one line each, on stderr
+CLI_INTERRUPTED = "interrupted"
+CLI_USAGE = "{problem} (see: {command} --help)"
+CLI_ODOO_DOWN = "{error} (is Odoo running? check ODOO_URL, or ODOO_CONNECTIONS for a named connection)"
+CLI_ODOO_AUTH = "{error} (check ODOO_DB, ODOO_USER and ODOO_PASSWORD or ODOO_API_KEY)"
+SANDBOX_PORT_BUSY = "port {port} on {host} is already taken: stop what listens there, or choose another with --port"
+CLI_PORT_BUSY = "the port is already taken ({reason}): stop what listens there, or choose another with --port"
+CLI_CANNOT_WRITE = "cannot write {path}: {reason} (let this user write there, or choose another place)"
+CLI_OS_ERROR = "{path}: {reason}"
+CLI_UNEXPECTED = "unexpected error: {kind}: {error} (run again with --debug for the traceback, and report it)"
 POLICY_REFUSED = "The new policy for {agent} was refused; the previous one stays in force until the file is fixed:\n{problems}"
 UNKNOWN_AGENT = "no agent named '{agent}' (agents: {known})"
 POLICY_NO_AGENT = "{file}: no agent of that name (agents: {known}); a policy file is named after its agent folder"

@@ -39,8 +39,8 @@ def policy_diff(engine: Engine, agent: str, candidate_path: Path) -> PolicyDiff:
         raise loaded
     candidate = Engine(replace(services, agents={**services.agents, agent: entry}, policies=book), InMemorySaver())
     now = services.clock()
-    before = {f.dedup_key(agent): f for f in engine.run_once(agent, dry_run=True, keep_findings=False).kept}
-    after = {f.dedup_key(agent): f for f in candidate.run_once(agent, dry_run=True, keep_findings=False).kept}
+    before = {f.dedup_key(agent): f for f in _kept(engine, agent)}
+    after = {f.dedup_key(agent): f for f in _kept(candidate, agent)}
     result = PolicyDiff(agent, str(services.agents[agent].policy_path), str(candidate_path))
     result.dropped = [f for key, f in before.items() if key not in after]
     result.added = [f for key, f in after.items() if key not in before]
@@ -50,6 +50,14 @@ def policy_diff(engine: Engine, agent: str, candidate_path: Path) -> PolicyDiff:
         if change:
             result.open_changes.append((proposal, change))
     return result
+
+
+def _kept(engine: Engine, agent: str) -> list[Finding]:
+    """A scan that failed (Odoo down) is an error here, never "no change"."""
+    report = engine.run_once(agent, dry_run=True, keep_findings=False)
+    if report.cause is not None:
+        raise report.cause
+    return report.kept
 
 
 def _open_change(candidate: Engine, proposal: Proposal, now) -> str | None:  # noqa: ANN001 - datetime
