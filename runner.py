@@ -406,6 +406,18 @@ def _set_paused(paused: bool, reason: Optional[str]) -> None:
     typer.echo(messages.PAUSED if paused else messages.RESUMED)
 
 
+# -- commands kept in agents/_core/cli/ (explain, prune, proposals snooze, audit export) ----------------------
+
+def _register_more() -> None:
+    from agents._core.cli.register import register
+
+    register(app, proposals=proposals_app, audit=audit_app, engine=_engine, database=lambda: _database(),
+             deliver=lambda engine: _deliver_here(engine))
+
+
+_register_more()
+
+
 # -- helpers -----------------------------------------------------------------------------------------------
 
 def _database() -> Database:

@@ -14,6 +14,7 @@ from state.tables import (
     ProposalStatus,
     RunSlot,
     QueueSnapshot,
+    ReplicaPolicy,
     Snooze,
 )
 
@@ -29,6 +30,7 @@ __all__ = [
     "ProposalStatus",
     "RunSlot",
     "QueueSnapshot",
+    "ReplicaPolicy",
     "Snooze",
     "StateUnavailable",
     "Store",

@@ -167,6 +167,7 @@ SETTING_EXAMPLES = {
     "SENTINEL_LLM_TIMEOUT": "20",
     "SENTINEL_HOUSEKEEPING_SECONDS": "30",
     "SENTINEL_RETENTION_DAYS": "90",
+    "SENTINEL_PRUNE_HOURS": "6",
     "SENTINEL_HEALTH_FAILED_RUNS": "3",
     "SENTINEL_HEALTH_CACHE_SECONDS": "15",
 }
@@ -201,6 +202,11 @@ CLI_UNEXPECTED = "unexpected error: {kind}: {error} (run again with --debug for 
 POLICY_REFUSED = "The new policy for {agent} was refused; the previous one stays in force until the file is fixed:\n{problems}"
 UNKNOWN_AGENT = "no agent named '{agent}' (agents: {known})"
 POLICY_NO_AGENT = "{file}: no agent of that name (agents: {known}); a policy file is named after its agent folder"
+EXPLAIN_NO_RULE = "no rule of any policy reads {model}: nothing would flag it (check the model name, e.g. purchase.order)"
+AUDIT_EXPORTED = "{count} audit events written to {path}"
+PRUNED = ("pruned state older than {days} days: {checkpoint_threads} proposal threads' checkpoints, {snapshots} queue "
+          "snapshots, {run_slots} run slots, {outbox_messages} delivered messages (the audit trail is kept)")
+PRUNE_OFF = "retention is off (SENTINEL_RETENTION_DAYS=0): nothing pruned"
 AUDIT_OK = "audit trail intact: {checked} events verified"
 AUDIT_BROKEN = "audit trail broken at event {seq}: {reason} ({checked} events checked before it)"
 PAUSED = "paused: nothing will be written to Odoo until `runner.py resume` (detection and proposals go on)"

@@ -18,6 +18,7 @@ from agents._core.decisions import recover_stuck, sweep_expired
 from agents._core.policy import AgentPolicy, PolicyError
 from agents._core.engine import Engine
 from agents._core.services import REPLICA
+from agents._core.upkeep import heartbeat, prune_state
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +92,26 @@ def build_scheduler(engine: Engine, *, housekeeping: Callable[[], None]) -> Back
     for channel, (tz, at) in digest_times(engine).items():  # a daily digest per channel, at its policy's time
         scheduler.add_job(digest_tick, CronTrigger(hour=at.hour, minute=at.minute, timezone=tz), args=[engine, channel],
                           id=f"{DIGEST_JOB}{channel}", name=f"digest {channel}")
-    every = engine.services.settings.housekeeping_seconds
-    scheduler.add_job(housekeeping, IntervalTrigger(seconds=every), id="housekeeping", name="housekeeping",
-                      next_run_time=start)
+    settings = engine.services.settings
+    scheduler.add_job(housekeeping, IntervalTrigger(seconds=settings.housekeeping_seconds), id="housekeeping",
+                      name="housekeeping", next_run_time=start)
+    if settings.retention_days > 0:
+        scheduler.add_job(prune_job(engine), IntervalTrigger(hours=settings.prune_hours), id=PRUNE_JOB, name="prune",
+                          next_run_time=start)
     return scheduler
+
+
+PRUNE_JOB = "prune"
+
+
+def prune_job(engine: Engine) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            prune_state(engine.services)
+        except Exception:  # noqa: BLE001 - retried at the next prune
+            log.exception("pruning old state failed")
+
+    return run
 
 
 DIGEST_JOB = "digest:"  # job id prefix
@@ -139,6 +156,7 @@ def housekeeping_job(engine: Engine, deliver: Callable[[], int]) -> Callable[[],
             for agent in engine.services.agents:  # a policy edit is checked within seconds, not at the next scan
                 if engine.services.policies.changed(agent):
                     reload_policy(engine, agent)
+            heartbeat(engine.services)  # first: /healthz compares the policies replicas have in force
             sweep_expired(engine)
             recover_stuck(engine)
             deliver()

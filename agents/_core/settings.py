@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     # Checkpoints of finished proposals and queue snapshots older than this are deleted (0: keep everything);
     # the audit trail is never pruned.
     retention_days: int = Field(default=90, ge=0, validation_alias="SENTINEL_RETENTION_DAYS")
+    # How often `run` prunes (several replicas may all prune: the deletions are idempotent).
+    prune_hours: float = Field(default=6.0, gt=0, validation_alias="SENTINEL_PRUNE_HOURS")
     # /healthz answers 503 for an agent whose last N runs all failed.
     health_failed_runs: int = Field(default=3, ge=1, validation_alias="SENTINEL_HEALTH_FAILED_RUNS")
     # How long /healthz reuses an Odoo reachability check, so a busy probe never hammers Odoo.

@@ -30,8 +30,8 @@ class SentinelGroup(TyperGroup):
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, NoArgsIsHelpError, SystemExit):
-            raise
+        except (typer.Exit, typer.Abort, NoArgsIsHelpError, SystemExit, BrokenPipeError):
+            raise  # BrokenPipeError: `sentinel … | head` closed the pipe; typer exits quietly
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - this is the one place that reports them
             _report(exc, debug=bool(ctx.meta.get(DEBUG)))
 
