@@ -268,5 +268,12 @@ SLACK_SERVICE_MISCONFIGURED = "Slack is configured without {missing}: set it, or
 
 DIGEST_BAD_DATE = "--date {value!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-26"
 DIGEST_NO_CHANNEL = "no agent posts to {channel}: the policies' channels are {known}"
+# /healthz: each problem in one line, for the probe's log and the person reading it
+HEALTH_DATABASE = "state database: {error}"
+HEALTH_ODOO = "Odoo connection '{name}' unreachable: {error}"
+HEALTH_ODOO_UNDEFINED = "a policy uses it, but it is not configured"
+HEALTH_RUNS_FAILING = "{agent}: its last {count} run(s) failed (last error: {error})"
+HEALTH_NO_POLICY = "{agent}: no valid policy loaded, so it does not run"
+HEALTH_POLICIES_DISAGREE = "{agent}: replicas run different policies ({replicas}); copy the same file to every replica"
 OPS_PORT_BUSY = ("cannot serve /healthz and /metrics on {host}:{port} ({reason}): running without them; "
                  "choose another port with --port")
