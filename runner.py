@@ -22,6 +22,8 @@ import typer
 from agents._core import messages
 from agents._core.cli.failures import ExitCode
 from agents._core.cli.group import SentinelGroup, root_options
+from agents._core.cli.jsonout import JSON_OPTION
+from agents._core.cli.jsonout import echo as json_echo
 from agents._core.console import deliver_outbox
 from agents._core.decisions import Actor, decide
 from agents._core.engine import Engine
@@ -95,14 +97,23 @@ def _fail(message: str, code: int = ExitCode.FAILED) -> None:
 # -- commands ----------------------------------------------------------------------------------------------
 
 @app.command()
-def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="Detect and triage only.")] = False) -> None:
+def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="Detect and triage only.")] = False,
+         as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """Scan one agent's queue now and print what it found and proposed."""
     engine = _engine()
     if agent not in engine.services.agents:
         _fail(messages.UNKNOWN_AGENT.format(agent=agent, known=", ".join(engine.services.agents)))
     report = engine.run_once(agent, dry_run=dry_run, keep_findings=False)
+    if as_json:
+        json_echo({"agent": agent, "ok": report.ok, "error": report.error, "found": report.found,
+                   "proposals": report.proposal_ids, "dropped": report.dropped, "disabled": report.disabled,
+                   "skipped": report.skipped, "round_trips": report.round_trips,
+                   "kept": [{"rule": f.rule_id, "model": f.model, "res_id": f.res_id, "name": f.name, "step": f.step}
+                            for f in report.kept]})
     if not report.ok:
         _fail(f"{agent}: run failed: {report.error}")
+    if as_json:
+        return
     typer.echo(f"{agent}: {report.finding_count} findings, {len(report.kept)} kept, "
                f"{len(report.proposal_ids)} proposals, {report.round_trips} Odoo round trips")
     for reason, count in sorted(report.dropped.items()):
@@ -287,14 +298,16 @@ def policy_backtest(
 def policy_diff_command(
     agent: str,
     against: Annotated[Path, typer.Option("--against", help="The policy file you are about to put in force.")],
+    as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """What changing AGENT's policy to FILE would change now: proposals dropped or added, open ones re-stepped."""
-    from agents._core.policy_diff import as_text, policy_diff
+    from agents._core.policy_diff import as_data, as_text, policy_diff
 
     engine = _engine()
     _agent_entry(engine, agent, None)
     try:
-        typer.echo("\n".join(as_text(policy_diff(engine, agent, against))))
+        diff = policy_diff(engine, agent, against)
+        json_echo(as_data(diff)) if as_json else typer.echo("\n".join(as_text(diff)))
     except PolicyError as exc:
         _fail(str(exc))
 
@@ -329,20 +342,29 @@ def proposals_list(
 def proposals_precision(
     agent: str,
     days: Annotated[int, typer.Option(min=1, help="Shadow proposals made in the last N days.")] = 30,
+    as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """For shadow proposals: how many items were still stuck when the proposal would have expired."""
     from agents._core.precision import as_text, shadow_precision
 
     engine = _engine()
     _agent_entry(engine, agent, None)
-    typer.echo("\n".join(as_text(shadow_precision(engine, agent, days))))
+    report = shadow_precision(engine, agent, days)
+    if as_json:
+        json_echo({"agent": agent, "days": days, "precision": report.precision(),
+                   "rules": {rule: report.precision(rule) for rule in report.rules()}, "verdicts": report.verdicts})
+        return
+    typer.echo("\n".join(as_text(report)))
 
 
 @proposals_app.command("show")
-def proposals_show(proposal_id: str) -> None:
+def proposals_show(proposal_id: str, as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     proposal = _store().get(proposal_id)
     if proposal is None:
         _fail(messages.NO_SUCH_PROPOSAL.format(id=proposal_id))
+    if as_json:
+        json_echo(proposal)
+        return
     typer.echo(proposal_text(proposal))
     if proposal.status not in ("pending", "shadow"):
         typer.echo(outcome_text(proposal))
@@ -376,9 +398,12 @@ def _decide(proposal_id: str, decision, who: str, reason: Optional[str]) -> None
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """Check the hash chain; exit 1 naming the first broken event."""
     result = Audit(_database()).verify()
+    if as_json:
+        json_echo(result)
+        raise typer.Exit(0 if result.ok else 1)
     if not result.ok:
         _fail(messages.AUDIT_BROKEN.format(seq=result.first_broken_seq, reason=result.reason, checked=result.checked))
     typer.echo(messages.AUDIT_OK.format(checked=result.checked))
@@ -411,7 +436,8 @@ def _set_paused(paused: bool, reason: Optional[str]) -> None:
 def _register_more() -> None:
     from agents._core.cli.register import register
 
-    register(app, proposals=proposals_app, audit=audit_app, engine=_engine, database=lambda: _database(),
+    # late-bound, so a test can swap runner's helpers (e.g. an engine on a sandbox clock)
+    register(app, proposals=proposals_app, audit=audit_app, engine=lambda: _engine(), database=lambda: _database(),
              deliver=lambda engine: _deliver_here(engine))
 
 

@@ -85,6 +85,17 @@ def _short(approvers: dict[str, list[str]]) -> str:
     return "{" + "; ".join(f"{k}: {', '.join(v)}" for k, v in approvers.items() if v) + "}"
 
 
+def as_data(diff: PolicyDiff) -> dict:
+    """For `policy diff --json`."""
+    def finding(f: Finding) -> dict:
+        return {"rule": f.rule_id, "model": f.model, "res_id": f.res_id, "name": f.name, "step": f.step + 1}
+
+    return {"agent": diff.agent, "current": diff.current, "candidate": diff.candidate, "changes": not diff.empty(),
+            "dropped": [finding(f) for f in diff.dropped], "added": [finding(f) for f in diff.added],
+            "restepped": [{**finding(old), "new_step": new.step + 1} for old, new in diff.restepped],
+            "open_changes": [{"proposal": p.id, "change": change} for p, change in diff.open_changes]}
+
+
 def as_text(diff: PolicyDiff) -> list[str]:
     lines = [f"policy diff {diff.agent}: {diff.current} → {diff.candidate} (as of now)"]
     if diff.empty():
