@@ -65,7 +65,9 @@ class OdooConnection(BaseModel):
 class Settings(BaseSettings):
     """Each field's alias is the environment variable; deploy/.env.example lists them all (a test keeps it in step)."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+    # env_ignore_empty: `ODOO_URL=` (as in an EnvironmentFile left blank) means unset, not an empty URL.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True,
+                                      env_ignore_empty=True)
 
     database_url: str = Field(default="", validation_alias="SENTINEL_DATABASE_URL")
     policy_dir: Path = Field(default=Path("policies"), validation_alias="SENTINEL_POLICY_DIR")
