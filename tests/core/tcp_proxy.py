@@ -28,6 +28,10 @@ class TcpProxy:
         """Refuse new connections and reset the open ones, as a server that died would."""
         listener, self._listener = self._listener, None
         if listener is not None:
+            try:
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept(); close() alone would not
+            except OSError:
+                pass
             listener.close()
         with self._lock:
             for sock in self._open:
