@@ -199,6 +199,7 @@ def digest(
     explain: Annotated[bool, typer.Option("--explain", help="Show how each forecast is made and its backtested "
                                           "error against a naive forecast.")] = False,
     channel: Annotated[Optional[str], typer.Option(help="Only this Slack channel's digest.")] = None,
+    as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """The daily digest of every Slack channel: runs, queues, decisions, oldest items, forecasts, noise, LLM use."""
     from datetime import date as date_type
@@ -221,8 +222,11 @@ def digest(
     if not digests:
         known = ", ".join(sorted({p.slack.channel for p in policies.values()}))
         _fail(messages.DIGEST_NO_CHANNEL.format(channel=channel, known=known))
+    if as_json:
+        json_echo(digests)
     for index, made in enumerate(digests):
-        typer.echo(("\n" if index else "") + as_text(made, explain=explain))
+        if not as_json:
+            typer.echo(("\n" if index else "") + as_text(made, explain=explain))
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             path = out / chart_name(made)

@@ -90,6 +90,9 @@ def test_json_on_the_commands_that_list_or_show(env: Sandbox) -> None:
     assert diff["changes"] is False and diff["dropped"] == diff["added"] == []
     precision = json.loads(run("proposals", "precision", "approval_watcher", "--json").stdout)
     assert precision["agent"] == "approval_watcher"
+    digests = json.loads(run("digest", "--json").stdout)
+    assert {d["window"]["channel"] for d in digests} >= {"#clinic-approvals"}
+    assert set(digests[0]) == {"window", "agents", "trends", "forecasts"}
     pruned = json.loads(run("prune", "--json").stdout)
     assert pruned == {"retention_days": 90, "checkpoint_threads": 0, "snapshots": 0, "run_slots": 0,
                       "outbox_messages": 0}
