@@ -118,6 +118,11 @@ CASES = [
     Case("retention not a number", ("proposals", "list"), ExitCode.CONFIG,
          "SENTINEL_RETENTION_DAYS: 'soon' is not a number (e.g. SENTINEL_RETENTION_DAYS=90)",
          env={"SENTINEL_RETENTION_DAYS": "soon"}),
+    Case("prune interval zero", ("proposals", "list"), ExitCode.CONFIG,
+         "SENTINEL_PRUNE_HOURS: '0' is too small: use more than 0 (e.g. SENTINEL_PRUNE_HOURS=6)",
+         env={"SENTINEL_PRUNE_HOURS": "0"}),
+    Case("settings are checked up front, whatever the command", ("audit", "verify"), ExitCode.CONFIG,
+         "ODOO_TIMEOUT: 'soon' is not a number (e.g. ODOO_TIMEOUT=30)", env={"ODOO_TIMEOUT": "soon"}),
     Case("odoo url unset is not the policy's fault", ("once", "approval_watcher"), ExitCode.CONFIG, ODOO_UNSET),
     Case("odoo url without its companions", ("once", "approval_watcher"), ExitCode.CONFIG,
          "ODOO_URL is set but not ODOO_DB and ODOO_PASSWORD or ODOO_API_KEY: set them together (e.g. ODOO_DB=clinic "

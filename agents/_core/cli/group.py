@@ -11,9 +11,11 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer vendors click: its own classes, not click's
 from typer.core import TyperGroup
 
-from agents._core.cli.failures import ExitCode, failure_for
+from agents._core.cli.failures import failure_for
+from agents._core.settings import Settings
 
 DEBUG = "sentinel.debug"  # ctx.meta key: shared by every context of one invocation
+NEEDS_NO_SETTINGS = {"sandbox", "demo"}  # they bring their own Odoo and state
 
 
 class SentinelGroup(TyperGroup):
@@ -68,3 +70,5 @@ def root_options(
         # Library warnings would otherwise reach stderr through logging's last-resort handler, around the one line
         # the command prints; `run` installs its JSON log handler itself.
         root.addHandler(logging.NullHandler())
+    if ctx.invoked_subcommand not in NEEDS_NO_SETTINGS and not ctx.resilient_parsing:
+        Settings()  # up front: a bad variable is reported before any work starts, whatever the command
