@@ -96,3 +96,14 @@ def test_json_on_the_commands_that_list_or_show(env: Sandbox) -> None:
     pruned = json.loads(run("prune", "--json").stdout)
     assert pruned == {"retention_days": 90, "checkpoint_threads": 0, "snapshots": 0, "run_slots": 0,
                       "outbox_messages": 0}
+
+
+def test_explain_names_the_cooldown_after_a_rejection(env: Sandbox) -> None:
+    run("once", "approval_watcher")
+    before = verdicts("--agent", "approval_watcher")["approval_watcher/po_waiting_approval"]
+    proposal = before["why"].split("proposal ")[1].split(" ")[0]
+    run("proposals", "reject", proposal, "--as", "grace.finance", "--reason", "handled by phone")
+    after = verdicts("--agent", "approval_watcher")["approval_watcher/po_waiting_approval"]
+    assert after["verdict"] == "flags-but-dropped"
+    assert after["why"].endswith(f"but triage drops it: cooling down after proposal {proposal} (rejected) until "
+                                 "2026-11-26 15:00 UTC (limits.cooldown 1d)")
