@@ -139,7 +139,7 @@ def run(
 ) -> None:
     """Run the scheduler until SIGTERM or Ctrl-C: every agent on its schedule, expiry and delivery in between."""
     from agents._core import logs
-    from agents._core.scheduler import DIGEST_JOB, build_scheduler, housekeeping_job
+    from agents._core.scheduler import DIGEST_JOB, PRUNE_JOB, build_scheduler, housekeeping_job
 
     logs.configure(secrets=_secrets(Settings()))  # JSON lines on stderr, with run and proposal ids; secrets redacted
     for noisy in ("apscheduler", "alembic"):  # every tick and migration step is not news
@@ -154,8 +154,12 @@ def run(
         signal.signal(sig, lambda *_: stop.set())
     scheduler.start()
     jobs = scheduler.get_jobs()
-    typer.echo(f"sentinel running: {', '.join(sorted(j.name for j in jobs if not j.id.startswith(DIGEST_JOB)))}")
+    scans = sorted(j.name for j in jobs if not j.id.startswith((DIGEST_JOB, PRUNE_JOB)))
+    typer.echo(f"sentinel running: {', '.join(scans)}")
     digests = sorted(f"{j.id.removeprefix(DIGEST_JOB)} at {j.trigger}" for j in jobs if j.id.startswith(DIGEST_JOB))
+    if scheduler.get_job(PRUNE_JOB):
+        settings = engine.services.settings
+        typer.echo(messages.RETENTION_ON.format(days=settings.retention_days, hours=f"{settings.prune_hours:g}"))
     if digests:
         typer.echo(f"daily digests: {', '.join(digests)}")
     stop.wait()

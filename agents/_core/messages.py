@@ -206,6 +206,7 @@ EXPLAIN_NO_RULE = "no rule of any policy reads {model}: nothing would flag it (c
 AUDIT_EXPORTED = "{count} audit events written to {path}"
 PRUNED = ("pruned state older than {days} days: {checkpoint_threads} proposal threads' checkpoints, {snapshots} queue "
           "snapshots, {run_slots} run slots, {outbox_messages} delivered messages (the audit trail is kept)")
+RETENTION_ON = "retention: state older than {days} days pruned every {hours}h (the audit trail is kept)"
 PRUNE_OFF = "retention is off (SENTINEL_RETENTION_DAYS=0): nothing pruned"
 AUDIT_OK = "audit trail intact: {checked} events verified"
 AUDIT_BROKEN = "audit trail broken at event {seq}: {reason} ({checked} events checked before it)"
