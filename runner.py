@@ -157,11 +157,11 @@ def run(
     scans = sorted(j.name for j in jobs if not j.id.startswith((DIGEST_JOB, PRUNE_JOB)))
     typer.echo(f"sentinel running: {', '.join(scans)}")
     digests = sorted(f"{j.id.removeprefix(DIGEST_JOB)} at {j.trigger}" for j in jobs if j.id.startswith(DIGEST_JOB))
+    if digests:
+        typer.echo(f"daily digests: {', '.join(digests)}")
     if scheduler.get_job(PRUNE_JOB):
         settings = engine.services.settings
         typer.echo(messages.RETENTION_ON.format(days=settings.retention_days, hours=f"{settings.prune_hours:g}"))
-    if digests:
-        typer.echo(f"daily digests: {', '.join(digests)}")
     stop.wait()
     scheduler.shutdown(wait=True)  # lets a running scan finish: no half-done tick
     if slack:
