@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from agents._core.cli import interrupt
+
+interrupt.during_imports()  # Ctrl-C while the imports below load: one line and exit 130
+
 import gc
 import json
 import logging
@@ -16,6 +20,10 @@ from typing import Annotated, Optional
 import typer
 
 from agents._core import messages
+from agents._core.cli.failures import ExitCode
+from agents._core.cli.group import SentinelGroup, root_options
+from agents._core.cli.jsonout import JSON_OPTION
+from agents._core.cli.jsonout import echo as json_echo
 from agents._core.console import deliver_outbox
 from agents._core.decisions import Actor, decide, recover_stuck
 from agents._core.engine import Engine
@@ -25,10 +33,14 @@ from agents._core.policy_book import PolicyBook
 from agents._core.registry import RegistryError, discover
 from agents._core.render import outcome_text, proposal_text
 from agents._core.services import PAUSED_FLAG, Services, utc_now
-from agents._core.settings import OdooConnection, Settings, SettingsError
+from agents._core.settings import DEFAULT_CONNECTION, OdooConnection, Settings
 from state import Audit, Database, Store
+from state.tables import ProposalStatus
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Sentinel: watch Odoo queues, propose escalations.")
+interrupt.imports_done()
+
+app = typer.Typer(cls=SentinelGroup, no_args_is_help=True, help="Sentinel: watch Odoo queues, propose escalations.")
+app.callback()(root_options)  # --debug, --version; every command runs inside SentinelGroup's one error wrapper
 policy_app = typer.Typer(no_args_is_help=True, help="Check policies.")
 proposals_app = typer.Typer(no_args_is_help=True, help="List, show and decide proposals (the manual override).")
 audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit trail.")
@@ -59,11 +71,13 @@ def build_engine(
             raise LookupError(f"Odoo connection '{name}' is not configured (set ODOO_URL… or ODOO_CONNECTIONS)")
         return connect(settings.gateway_spec(name, conn))
 
-    book = PolicyBook(agents, set(connections))
+    book = PolicyBook(agents, set(connections) | {DEFAULT_CONNECTION})
     if preflight:
-        book.checker = policy_checker(agents, connections, gateway_factory)
+        book.checker = policy_checker(settings, agents, connections, gateway_factory)
         book.checked_agents = None if preflight is True else set(preflight)
     book.load_all()
+    # An unset ODOO_URL is the environment's fault, not the policy's: say which variables are missing.
+    settings.require_connections({loaded.policy.odoo for loaded in book.loaded.values()})
     for name, loaded in book.loaded.items():
         store.record_policy_version(name, str(loaded.path), loaded.sha256, loaded.text)
 
@@ -76,11 +90,13 @@ def build_engine(
     return engine
 
 
-def policy_checker(entries: dict, connections: dict[str, OdooConnection], gateway_factory: Callable):  # noqa: ANN201
+def policy_checker(settings: Settings, entries: dict, connections: dict[str, OdooConnection],  # noqa: ANN201
+                   gateway_factory: Callable):
     """The book's preflight: each policy against a fresh gateway on its own connection."""
     from agents._core.preflight import preflight
 
     def check(agent: str, loaded):  # noqa: ANN001, ANN202 - LoadedPolicy -> (errors, warnings)
+        settings.require_connections({loaded.policy.odoo})  # an unset ODOO_URL: the variables to set, in one line
         connection = connections[loaded.policy.odoo]
         verdict = preflight(loaded, entries[agent].watcher, gateway_factory(loaded.policy.odoo), user=connection.user)
         return verdict.errors, verdict.warnings
@@ -94,9 +110,7 @@ def _engine(*, preflight: bool | set[str] = False, plain: bool = False) -> Engin
     book_log = logging.getLogger("agents._core.policy_book")
     book_log.disabled = plain
     try:
-        engine = build_engine(preflight=preflight)
-    except RegistryError as exc:
-        _fail(str(exc))
+        engine = build_engine(preflight=preflight)  # its errors (settings, registry, state) become one line in SentinelGroup
     finally:
         book_log.disabled = False
     if preflight:
@@ -121,20 +135,21 @@ def _refuse_at_start(engine: Engine, agents: set[str], *, plain: bool) -> None:
             typer.echo(str(warning), err=True)
 
 
-# Exit codes: 1 = refused, failed or broken; 2 = usage (an unknown agent or proposal; click's own usage errors too).
-EXIT_FAILED = 1
+# Exit codes (sysexits, see agents/_core/cli/failures.py): 1 = refused or failed, 2 = usage.
+EXIT_FAILED = int(ExitCode.FAILED)
 EXIT_USAGE = 2
 
 
 def _fail(message: str, code: int = EXIT_FAILED) -> None:
     typer.echo(message, err=True)
-    raise typer.Exit(code)
+    raise typer.Exit(int(code))
 
 
 # -- commands ----------------------------------------------------------------------------------------------
 
 @app.command(epilog=messages.EXIT_CODES_SCAN)
-def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="Detect and triage only.")] = False) -> None:
+def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="Detect and triage only.")] = False,
+         as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """Scan one agent's queue now and print what it found and proposed.
 
     Its policy is checked against Odoo first: a policy that fails the check is refused (exit 1), and so is a scan
@@ -146,8 +161,16 @@ def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="De
     if not engine.services.policies.ready(agent):
         raise typer.Exit(1)  # the one line saying why was printed at start
     report = engine.run_once(agent, dry_run=dry_run, keep_findings=False)
+    if as_json:
+        json_echo({"agent": agent, "ok": report.ok, "error": report.error, "found": report.found,
+                   "proposals": report.proposal_ids, "dropped": report.dropped, "disabled": report.disabled,
+                   "skipped": report.skipped, "round_trips": report.round_trips,
+                   "kept": [{"rule": f.rule_id, "model": f.model, "res_id": f.res_id, "name": f.name, "step": f.step}
+                            for f in report.kept]})
     if not report.ok:
         _fail(f"{agent}: run failed: {report.error}")
+    if as_json:
+        return
     typer.echo(f"{agent}: {report.finding_count} findings, {len(report.kept)} kept, "
                f"{len(report.proposal_ids)} proposals, {report.round_trips} Odoo round trips")
     for reason, count in sorted(report.dropped.items()):
@@ -168,7 +191,8 @@ def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="De
 @app.command()
 def run(
     port: Annotated[int, typer.Option(help="Serves GET /healthz, GET /metrics and, with Slack, POST /slack/events.")] = 3000,
-    host: Annotated[str, typer.Option(help="The address the HTTP endpoint listens on.")] = "0.0.0.0",  # noqa: S104
+    host: Annotated[str, typer.Option(help="The address the HTTP endpoint listens on; 0.0.0.0 for every interface "
+                                      "(then put /healthz and /metrics behind your proxy).")] = "127.0.0.1",
 ) -> None:
     """Run the scheduler until SIGTERM or Ctrl-C: every agent on its schedule, expiry and delivery in between.
 
@@ -177,7 +201,7 @@ def run(
     checking again before each scan until the check passes.
     """
     from agents._core import logs
-    from agents._core.scheduler import DIGEST_JOB, build_scheduler, housekeeping_job
+    from agents._core.scheduler import DIGEST_JOB, PRUNE_JOB, build_scheduler, housekeeping_job
 
     logs.configure(secrets=_secrets(Settings()))  # JSON lines on stderr, with run and proposal ids; secrets redacted
     for noisy in ("apscheduler", "alembic"):  # every tick and migration step is not news
@@ -198,10 +222,14 @@ def run(
         signal.signal(sig, lambda *_: stop.set())
     scheduler.start()
     jobs = scheduler.get_jobs()
-    typer.echo(f"sentinel running: {', '.join(sorted(j.name for j in jobs if not j.id.startswith(DIGEST_JOB)))}")
+    scans = sorted(j.name for j in jobs if not j.id.startswith((DIGEST_JOB, PRUNE_JOB)))
+    typer.echo(f"sentinel running: {', '.join(scans)}")
     digests = sorted(f"{j.id.removeprefix(DIGEST_JOB)} at {j.trigger}" for j in jobs if j.id.startswith(DIGEST_JOB))
     if digests:
         typer.echo(f"daily digests: {', '.join(digests)}")
+    if scheduler.get_job(PRUNE_JOB):
+        settings = engine.services.settings
+        typer.echo(messages.RETENTION_ON.format(days=settings.retention_days, hours=f"{settings.prune_hours:g}"))
     stop.wait()
     scheduler.shutdown(wait=True)  # lets a running scan finish: no half-done tick
     if slack:
@@ -216,9 +244,16 @@ def run(
 @app.command()
 def sandbox(port: int = 8069, host: str = "127.0.0.1") -> None:
     """Serve the bundled sandbox Odoo (database 'sandbox', login admin / admin) until Ctrl-C."""
+    import errno
+
     from agents._core.odoo.sandbox import serve
 
-    serve(host, port, seed=True)
+    try:
+        serve(host, port, seed=True)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        _fail(messages.SANDBOX_PORT_BUSY.format(host=host, port=port), ExitCode.UNAVAILABLE)
 
 
 @app.command()
@@ -238,6 +273,7 @@ def digest(
     explain: Annotated[bool, typer.Option("--explain", help="Show how each forecast is made and its backtested "
                                           "error against a naive forecast.")] = False,
     channel: Annotated[Optional[str], typer.Option(help="Only this Slack channel's digest.")] = None,
+    as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """The daily digest of every Slack channel: runs, queues, decisions, oldest items, forecasts, noise, LLM use."""
     from datetime import date as date_type
@@ -260,8 +296,11 @@ def digest(
     if not digests:
         known = ", ".join(sorted({p.slack.channel for p in policies.values()}))
         _fail(messages.DIGEST_NO_CHANNEL.format(channel=channel, known=known))
+    if as_json:
+        json_echo(digests)
     for index, made in enumerate(digests):
-        typer.echo(("\n" if index else "") + as_text(made, explain=explain))
+        if not as_json:
+            typer.echo(("\n" if index else "") + as_text(made, explain=explain))
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             path = out / chart_name(made)
@@ -390,9 +429,10 @@ def policy_backtest(
 def policy_diff_command(
     agent: str,
     against: Annotated[Path, typer.Option("--against", help="The policy file you are about to put in force.")],
+    as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """What changing AGENT's policy to FILE would change now: proposals dropped or added, open ones re-stepped."""
-    from agents._core.policy_diff import as_text, policy_diff
+    from agents._core.policy_diff import as_data, as_text, policy_diff
 
     engine = _engine()
     _agent_entry(engine, agent, None)
@@ -402,7 +442,7 @@ def policy_diff_command(
         _fail(str(exc))
     if diff.failed:
         _fail(messages.DIFF_FAILED.format(agent=agent, error=diff.failed))
-    typer.echo("\n".join(as_text(diff)))
+    json_echo(as_data(diff)) if as_json else typer.echo("\n".join(as_text(diff)))
 
 
 def _agent_entry(engine: Engine, agent: str, policy: Optional[Path]):  # noqa: ANN202 - AgentEntry
@@ -416,7 +456,7 @@ def _agent_entry(engine: Engine, agent: str, policy: Optional[Path]):  # noqa: A
 
 @proposals_app.command("list")
 def proposals_list(
-    status: Annotated[Optional[str], typer.Option(help="Only this status.")] = None,
+    status: Annotated[Optional[ProposalStatus], typer.Option(help="Only this status.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     store = _store()
@@ -435,20 +475,29 @@ def proposals_list(
 def proposals_precision(
     agent: str,
     days: Annotated[int, typer.Option(min=1, help="Shadow proposals made in the last N days.")] = 30,
+    as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """For shadow proposals: how many items were still stuck when the proposal would have expired."""
     from agents._core.precision import as_text, shadow_precision
 
     engine = _engine()
     _agent_entry(engine, agent, None)
-    typer.echo("\n".join(as_text(shadow_precision(engine, agent, days))))
+    report = shadow_precision(engine, agent, days)
+    if as_json:
+        json_echo({"agent": agent, "days": days, "precision": report.precision(),
+                   "rules": {rule: report.precision(rule) for rule in report.rules()}, "verdicts": report.verdicts})
+        return
+    typer.echo("\n".join(as_text(report)))
 
 
 @proposals_app.command("show")
-def proposals_show(proposal_id: str) -> None:
+def proposals_show(proposal_id: str, as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     proposal = _store().get(proposal_id)
     if proposal is None:
         _fail(messages.NO_SUCH_PROPOSAL.format(id=proposal_id), EXIT_USAGE)
+    if as_json:
+        json_echo(proposal)
+        return
     settings = Settings()
     url = _odoo_urls(settings).get(proposal.connection)
     if url:
@@ -496,9 +545,12 @@ def _decide(proposal_id: str, decision, who: str, reason: Optional[str]) -> None
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """Check the hash chain; exit 1 naming the first broken event."""
     result = Audit(_database()).verify()
+    if as_json:
+        json_echo(result)
+        raise typer.Exit(0 if result.ok else 1)
     if not result.ok:
         _fail(messages.AUDIT_BROKEN.format(seq=result.first_broken_seq, reason=result.reason, checked=result.checked))
     typer.echo(messages.AUDIT_OK.format(checked=result.checked))
@@ -524,6 +576,19 @@ def _set_paused(paused: bool, reason: Optional[str]) -> None:
     Store(db).set_flag(PAUSED_FLAG, "true" if paused else "false")
     Audit(db).append("sentinel.paused" if paused else "sentinel.resumed", actor="cli", data={"reason": reason})
     typer.echo(messages.PAUSED if paused else messages.RESUMED)
+
+
+# -- commands kept in agents/_core/cli/ (explain, prune, proposals snooze, audit export) ----------------------
+
+def _register_more() -> None:
+    from agents._core.cli.register import register
+
+    # late-bound, so a test can swap runner's helpers (e.g. an engine on a sandbox clock)
+    register(app, proposals=proposals_app, audit=audit_app, engine=lambda: _engine(), database=lambda: _database(),
+             deliver=lambda engine: _deliver_here(engine))
+
+
+_register_more()
 
 
 # -- helpers -----------------------------------------------------------------------------------------------
@@ -603,11 +668,7 @@ def _jsonable(value):  # noqa: ANN001, ANN202
 
 
 def main() -> None:
-    try:
-        app()
-    except SettingsError as exc:  # a bad environment variable: its name and the fix, not a traceback
-        typer.echo(str(exc), err=True)
-        sys.exit(1)
+    app()  # every error, bad settings included, becomes one line and an exit code in SentinelGroup
 
 
 if __name__ == "__main__":

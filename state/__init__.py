@@ -2,6 +2,7 @@
 
 from state.audit import Audit, VerifyResult
 from state.db import Database
+from state.errors import StateUnavailable
 from state.store import Store
 from state.tables import (
     AgentRun,
@@ -13,6 +14,7 @@ from state.tables import (
     ProposalStatus,
     RunSlot,
     QueueSnapshot,
+    ReplicaPolicy,
     Snooze,
 )
 
@@ -28,7 +30,9 @@ __all__ = [
     "ProposalStatus",
     "RunSlot",
     "QueueSnapshot",
+    "ReplicaPolicy",
     "Snooze",
+    "StateUnavailable",
     "Store",
     "VerifyResult",
 ]

@@ -20,6 +20,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 from sqlmodel import Session
 
 from state import _json
+from state.errors import folder_problem, translated
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -77,7 +78,11 @@ class Database:
                 connect_args={"check_same_thread": False},
             )
         else:
-            Path(self._url.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(self._url.database or "").expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise folder_problem(str(folder), exc) from exc
             engine = create_engine(
                 self._url,
                 json_serializer=_json.dumps,
@@ -111,7 +116,7 @@ class Database:
         """Bring the schema to the newest Alembic revision; a no-op when it is already there."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        with self._write_engine.begin() as connection:
+        with translated(self._url), self._write_engine.begin() as connection:
             if self.is_postgres:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATE_LOCK_KEY})
             config.attributes["connection"] = connection
@@ -140,8 +145,14 @@ class Database:
             if self._checkpointer is None:
                 from state.checkpoint import open_checkpointer
 
-                self._checkpointer, self._close_checkpointer = open_checkpointer(self._url)
+                with translated(self._url):
+                    self._checkpointer, self._close_checkpointer = open_checkpointer(self._url)
             return self._checkpointer
+
+    def ping(self) -> None:
+        """One round trip; raises StateUnavailable with the reason when the database cannot answer (health checks)."""
+        with translated(self._url), self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     def close(self) -> None:
         with self._lock:

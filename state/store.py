@@ -248,6 +248,19 @@ class Store:
         with self.db.session() as session:
             return {run.agent: run for run in session.exec(query)}
 
+    def recent_runs(self, per_agent: int) -> dict[str, list[AgentRun]]:
+        """Each agent's newest finished runs, newest first (/healthz: did every recent run fail?)."""
+        ranked = (select(AgentRun.id, func.row_number().over(partition_by=AgentRun.agent,
+                                                             order_by=col(AgentRun.id).desc()).label("rank"))
+                  .where(AgentRun.status != "running").subquery())
+        query = (select(AgentRun).join(ranked, col(AgentRun.id) == ranked.c.id).where(ranked.c.rank <= per_agent)
+                 .order_by(col(AgentRun.id).desc()))
+        runs: dict[str, list[AgentRun]] = {}
+        with self.db.session() as session:
+            for run in session.exec(query):
+                runs.setdefault(run.agent, []).append(run)
+        return runs
+
     def add_snooze(self, dedup_key: str, until: datetime, by: str, reason: str) -> Snooze:
         snooze = Snooze(dedup_key=dedup_key, until=until, by=by, reason=reason)
         with self.db.session(write=True) as session:

@@ -169,6 +169,18 @@ class RunSlot(SQLModel, table=True):
     claimed_at: datetime = Field(default_factory=utcnow)
 
 
+class ReplicaPolicy(SQLModel, table=True):
+    """Which policy file (by sha256) each running replica has in force, as of its last heartbeat: /healthz flags
+    replicas that disagree (a file copied to one host and not the other)."""
+
+    __tablename__ = "replica_policy"
+
+    replica: str = Field(primary_key=True)  # host:pid
+    agent: str = Field(primary_key=True)
+    sha256: str = Field(max_length=64)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class Flag(SQLModel, table=True):
     key: str = Field(primary_key=True)
     value: str = Field(sa_type=Text)

@@ -36,6 +36,7 @@ class RunReport:
     skipped_count: int = 0
     disabled: dict[str, str] = field(default_factory=dict)  # rule id -> why it could not run
     round_trips: int = 0
+    cause: Exception | None = None  # why a failed run failed, for callers that must not report "nothing found"
 
     @property
     def finding_count(self) -> int:
@@ -111,7 +112,7 @@ class Engine:
             state = self.scan_graph.invoke({"agent": agent, "dry_run": dry_run, "run_id": run_id, "now": now,
                                             "keep_findings": keep_findings})
         except (OdooError, PolicyUnavailable) as exc:
-            return self._failed(agent, run_id, str(exc))
+            return self._failed(agent, run_id, str(exc), cause=exc)
         ctx = state["ctx"]
         nothing_ran = ctx.failed_everywhere()  # each rule failed on its own: together, the run did not happen
         if nothing_ran:
@@ -130,12 +131,13 @@ class Engine:
                  len(report.proposal_ids), report.round_trips)
         return report
 
-    def _failed(self, agent: str, run_id: int | None, error: str, *, disabled: dict[str, str] | None = None) -> RunReport:
+    def _failed(self, agent: str, run_id: int | None, error: str, *, disabled: dict[str, str] | None = None,
+                cause: Exception | None = None) -> RunReport:
         log.error("run of %s failed: %s", agent, error)
         if run_id is not None:
             self.services.store.finish_run(run_id, status="failed", error=error, at=self.services.clock())
             self.services.audit.append("run.failed", actor=f"agent:{agent}", data={"run": run_id, "error": error})
-        return RunReport(agent, ok=False, error=error, disabled=dict(disabled or {}))
+        return RunReport(agent, ok=False, error=error, disabled=dict(disabled or {}), cause=cause)
 
     def escalate(self, expired: Proposal) -> list[str]:
         """After an unanswered proposal expires, propose the next ladder step to that step's approvers.

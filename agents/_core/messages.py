@@ -185,6 +185,43 @@ POLICY_DOMAIN_LIST_VALUE = PolicyMessage("{operator} needs a list, got {value}",
 POLICY_DOMAIN_ARITY = PolicyMessage("{value} needs {needed} terms after it, found {found}", "add the missing term, or remove the {value}")
 
 
+# --- SETTINGS: one line per mistake in the environment, naming the variable and a good value ---
+
+SETTING_URL_NO_SCHEME = "{value!r} has no scheme (write http:// or https:// in front, e.g. {variable}=http://{value})"
+SETTING_URL_SCHEME = "{value!r} is not an http:// or https:// address (e.g. {variable}=https://odoo.example.com)"
+SETTING_DATABASE_NOT_URL = ("{value!r} is not a database URL (e.g. SENTINEL_DATABASE_URL=sqlite:///var/lib/sentinel/sentinel.db "
+                            "or postgresql://sentinel@127.0.0.1:5432/sentinel)")
+SETTING_DATABASE_UNSUPPORTED = ("{scheme} databases are not supported: use SQLite or PostgreSQL "
+                                "(e.g. SENTINEL_DATABASE_URL=postgresql://sentinel@127.0.0.1:5432/sentinel)")
+SETTING_ODOO_INCOMPLETE = ("ODOO_URL is set but not {missing}: set them together "
+                           "(e.g. ODOO_DB=clinic ODOO_USER=sentinel ODOO_API_KEY=...)")
+SETTING_ODOO_UNSET = ("{missing} not set, but the policies use the Odoo connection 'default': "
+                      "set it (e.g. ODOO_URL=http://127.0.0.1:8069 ODOO_DB=sandbox ODOO_USER=admin ODOO_PASSWORD=admin)")
+SETTING_CONNECTION_UNDEFINED = ("a policy names the Odoo connection '{name}', which ODOO_CONNECTIONS does not define "
+                                "(defined: {known}): add it to ODOO_CONNECTIONS")
+SETTING_CONNECTIONS_JSON = ("ODOO_CONNECTIONS is not valid JSON ({reason}): write an object, e.g. ODOO_CONNECTIONS="
+                            "'{{\"clinic2\": {{\"url\": \"https://clinic2.example.com\", \"db\": \"clinic2\", "
+                            "\"user\": \"sentinel\", \"api_key\": \"...\"}}}}'")
+SETTING_CONNECTIONS_ENTRY = "ODOO_CONNECTIONS: {where}: {problem} (each connection takes url, db, user, password or api_key, timeout)"
+SETTING_NOT_NUMBER = "{shown}is not a number"
+SETTING_NOT_ABOVE = "{shown}is too small: use more than {limit}"
+SETTING_BELOW = "{shown}is too small: use {limit} or more"
+SETTING_MISSING_KEY = "required key is missing"
+SETTING_UNKNOWN_KEY = "unknown key"
+# A good value for each variable, shown after its problem (never for secrets, whose values are not echoed either)
+SETTING_EXAMPLES = {
+    "ODOO_TIMEOUT": "30",
+    "SENTINEL_LLM_TIMEOUT": "20",
+    "SENTINEL_HOUSEKEEPING_SECONDS": "30",
+    "SENTINEL_RETENTION_DAYS": "90",
+    "SENTINEL_PRUNE_HOURS": "6",
+    "SENTINEL_HEALTH_FAILED_RUNS": "3",
+    "SENTINEL_HEALTH_CACHE_SECONDS": "15",
+}
+SETTING_SECRETS = {"ODOO_PASSWORD", "ODOO_API_KEY", "ODOO_CONNECTIONS", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET",
+                   "SLACK_APP_TOKEN"}
+
+
 # --- DECISIONS: what a person sees when deciding a proposal (CLI now, Slack ephemerals later) ---
 
 NO_SUCH_PROPOSAL = "no proposal {id} (list them with: runner.py proposals list)"
@@ -219,6 +256,16 @@ RECORD_LOCKED = "{model} #{id} is locked in Odoo ({field} is set): unlock it the
 
 # --- CLI ---
 
+# Errors any command can end with (agents/_core/cli/failures.py): one line each, on stderr
+CLI_INTERRUPTED = "interrupted"
+CLI_USAGE = "{problem} (see: {command} --help)"
+CLI_ODOO_DOWN = "{error} (is Odoo running? check ODOO_URL, or ODOO_CONNECTIONS for a named connection)"
+CLI_ODOO_AUTH = "{error} (check ODOO_DB, ODOO_USER and ODOO_PASSWORD or ODOO_API_KEY)"
+SANDBOX_PORT_BUSY = "port {port} on {host} is already taken: stop what listens there, or choose another with --port"
+CLI_PORT_BUSY = "the port is already taken ({reason}): stop what listens there, or choose another with --port"
+CLI_CANNOT_WRITE = "cannot write {path}: {reason} (let this user write there, or choose another place)"
+CLI_OS_ERROR = "{path}: {reason}"
+CLI_UNEXPECTED = "unexpected error: {kind}: {error} (run again with --debug for the traceback, and report it)"
 POLICY_REFUSED = "The new policy for {agent} was refused; the previous one stays in force until the file is fixed:\n{problems}"
 UNKNOWN_AGENT = "no agent named '{agent}' (agents: {known})"
 BACKTEST_FAILED = "{failed} of {ticks} replayed scans failed; first: {first}"
@@ -230,6 +277,12 @@ EXIT_CODES_DECIDE = ("Exit codes: 0 decided (an approval's action ran, or waits 
                      "matching); 1 refused (not an approver, four-eyes, already decided or expired, shadow mode, no reason) "
                      "or the approved action failed, each line saying which; 2 usage (unknown proposal, bad option).")
 POLICY_NO_AGENT = "{file}: no agent named '{name}' (agents: {known}); write agent: <one of them> in the file"
+EXPLAIN_NO_RULE = "no rule of any policy reads {model}: nothing would flag it (check the model name, e.g. purchase.order)"
+AUDIT_EXPORTED = "{count} audit events written to {path}"
+PRUNED = ("pruned state older than {days} days: {checkpoint_threads} proposal threads' checkpoints, {snapshots} queue "
+          "snapshots, {run_slots} run slots, {outbox_messages} delivered messages (the audit trail is kept)")
+RETENTION_ON = "retention: state older than {days} days pruned every {hours}h (the audit trail is kept)"
+PRUNE_OFF = "retention is off (SENTINEL_RETENTION_DAYS=0): nothing pruned"
 AUDIT_OK = "audit trail intact: {checked} events verified"
 AUDIT_BROKEN = "audit trail broken at event {seq}: {reason} ({checked} events checked before it)"
 PAUSED = "paused: nothing will be written to Odoo until `runner.py resume` (detection and proposals go on)"
@@ -344,5 +397,13 @@ SLACK_SERVICE_MISCONFIGURED = "Slack is configured without {missing}: set it, or
 
 DIGEST_BAD_DATE = "--date {value!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-26"
 DIGEST_NO_CHANNEL = "no agent posts to {channel}: the policies' channels are {known}"
+# /healthz: each problem in one line, for the probe's log and the person reading it
+HEALTH_SLACK = "Slack is unreachable ({state}): messages wait in the outbox and go out once it answers"
+HEALTH_DATABASE = "state database: {error}"
+HEALTH_ODOO = "Odoo connection '{name}' unreachable: {error}"
+HEALTH_ODOO_UNDEFINED = "a policy uses it, but it is not configured"
+HEALTH_RUNS_FAILING = "{agent}: its last {count} run(s) failed (last error: {error})"
+HEALTH_NO_POLICY = "{agent}: no valid policy loaded, so it does not run"
+HEALTH_POLICIES_DISAGREE = "{agent}: replicas run different policies ({replicas}); copy the same file to every replica"
 OPS_PORT_BUSY = ("cannot serve /healthz and /metrics on {host}:{port} ({reason}): running without them; "
                  "choose another port with --port")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agents._core.engine import Engine
+from agents._core.engine import Engine, RunReport
 from agents._core.policy import PolicyError
 from agents._core.policy_book import PolicyBook
 from agents._core.registry import AgentEntry
@@ -40,8 +40,8 @@ def policy_diff(engine: Engine, agent: str, candidate_path: Path) -> PolicyDiff:
         raise loaded
     candidate = Engine(replace(services, agents={**services.agents, agent: entry}, policies=book), InMemorySaver())
     now = services.clock()
-    current_scan = engine.run_once(agent, dry_run=True, keep_findings=False)
-    candidate_scan = candidate.run_once(agent, dry_run=True, keep_findings=False)
+    current_scan = _scan(engine, agent)
+    candidate_scan = _scan(candidate, agent)
     result = PolicyDiff(agent, str(services.agents[agent].policy_path), str(candidate_path))
     if not (current_scan.ok and candidate_scan.ok):
         result.failed = current_scan.error or candidate_scan.error
@@ -56,6 +56,14 @@ def policy_diff(engine: Engine, agent: str, candidate_path: Path) -> PolicyDiff:
         if change:
             result.open_changes.append((proposal, change))
     return result
+
+
+def _scan(engine: Engine, agent: str) -> RunReport:
+    """A scan that could not reach Odoo is an error here (the CLI says so in one line), never "no change"."""
+    report = engine.run_once(agent, dry_run=True, keep_findings=False)
+    if report.cause is not None:
+        raise report.cause
+    return report
 
 
 def _open_change(candidate: Engine, proposal: Proposal, now) -> str | None:  # noqa: ANN001 - datetime
@@ -81,6 +89,17 @@ def _open_change(candidate: Engine, proposal: Proposal, now) -> str | None:  # n
 
 def _short(approvers: dict[str, list[str]]) -> str:
     return "{" + "; ".join(f"{k}: {', '.join(v)}" for k, v in approvers.items() if v) + "}"
+
+
+def as_data(diff: PolicyDiff) -> dict:
+    """For `policy diff --json`."""
+    def finding(f: Finding) -> dict:
+        return {"rule": f.rule_id, "model": f.model, "res_id": f.res_id, "name": f.name, "step": f.step + 1}
+
+    return {"agent": diff.agent, "current": diff.current, "candidate": diff.candidate, "changes": not diff.empty(),
+            "dropped": [finding(f) for f in diff.dropped], "added": [finding(f) for f in diff.added],
+            "restepped": [{**finding(old), "new_step": new.step + 1} for old, new in diff.restepped],
+            "open_changes": [{"proposal": p.id, "change": change} for p, change in diff.open_changes]}
 
 
 def as_text(diff: PolicyDiff) -> list[str]:

@@ -35,6 +35,9 @@ def agent_names(agents_dir: Path = AGENTS_DIR) -> list[str]:
 
 
 def discover(policy_dir: Path, agents_dir: Path = AGENTS_DIR, package: str = "agents") -> dict[str, AgentEntry]:
+    if not policy_dir.is_dir():  # one mistake, one line: not "no policy" once per agent
+        raise RegistryError(f"the policy folder {policy_dir} does not exist: run from the folder that holds "
+                            f"policies/, or set SENTINEL_POLICY_DIR (e.g. SENTINEL_POLICY_DIR=/etc/sentinel/policies)")
     names = agent_names(agents_dir)
     problems = []
     entries: dict[str, AgentEntry] = {}

@@ -19,6 +19,7 @@ from agents._core.policy import AgentPolicy, LoadedPolicy, PolicyError
 from agents._core.policy_book import Unchecked
 from agents._core.engine import Engine
 from agents._core.services import REPLICA
+from agents._core.upkeep import heartbeat, prune_state
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +85,34 @@ def _settle(engine: Engine, agent: str, outcome: LoadedPolicy | PolicyError | Un
 
 def build_scheduler(engine: Engine, *, housekeeping: Callable[[], None]) -> BackgroundScheduler:
     """coalesce: ticks missed while the process was down run once, not in a burst; max_instances=1: a slow scan is
-    never overlapped by the next one. Every job also runs once right at start."""
+    never overlapped by the next one. Every job also runs once right at start. After each housekeeping tick (which
+    reloads changed policies) the scan and digest jobs follow the policies in force: a new `schedule` or `digest.at`
+    takes effect without a restart."""
     scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
     start = datetime.now(timezone.utc)
+    applied: dict[str, tuple] = {}  # job id -> the spec its trigger was built from
+    sync_jobs(scheduler, engine, applied, first_run=start)
+    settings = engine.services.settings
+
+    def housekeeping_then_sync() -> None:
+        housekeeping()
+        try:
+            sync_jobs(scheduler, engine, applied)
+        except Exception:  # noqa: BLE001 - the jobs keep their old triggers; retried at the next tick
+            log.exception("rescheduling after a policy change failed")
+
+    scheduler.add_job(housekeeping_then_sync, IntervalTrigger(seconds=settings.housekeeping_seconds),
+                      id="housekeeping", name="housekeeping", next_run_time=start)
+    if settings.retention_days > 0:
+        scheduler.add_job(prune_job(engine), IntervalTrigger(hours=settings.prune_hours), id=PRUNE_JOB, name="prune",
+                          next_run_time=start)
+    return scheduler
+
+
+def planned_jobs(engine: Engine) -> dict[str, tuple[tuple, Callable[..., None], list, str]]:
+    """Job id -> (spec, function, args, name) for the policies in force: one scan job per agent on its connection,
+    one digest job per channel that asks for one. The spec is what the trigger is built from, compared on reload."""
+    jobs: dict[str, tuple[tuple, Callable[..., None], list, str]] = {}
     for agent in engine.services.agents:
         try:
             policy = engine.services.policy(agent)
@@ -94,18 +120,63 @@ def build_scheduler(engine: Engine, *, housekeeping: Callable[[], None]) -> Back
             log.error("%s is not scheduled: %s", agent, exc)
             continue
         if policy.schedule.cron:
-            trigger = CronTrigger.from_crontab(policy.schedule.cron, timezone=policy.business_hours.timezone)
+            spec: tuple = ("cron", policy.schedule.cron, policy.business_hours.timezone)
         else:
-            trigger = IntervalTrigger(seconds=policy.schedule.every.total_seconds())
-        scheduler.add_job(agent_tick, trigger, args=[engine, agent], id=f"{agent}@{policy.odoo}", name=f"scan {agent}",
-                          next_run_time=start)
+            spec = ("every", policy.schedule.every.total_seconds())
+        jobs[f"{agent}@{policy.odoo}"] = (spec, agent_tick, [engine, agent], f"scan {agent}")
     for channel, (tz, at) in digest_times(engine).items():  # a daily digest per channel, at its policy's time
-        scheduler.add_job(digest_tick, CronTrigger(hour=at.hour, minute=at.minute, timezone=tz), args=[engine, channel],
-                          id=f"{DIGEST_JOB}{channel}", name=f"digest {channel}")
-    every = engine.services.settings.housekeeping_seconds
-    scheduler.add_job(housekeeping, IntervalTrigger(seconds=every), id="housekeeping", name="housekeeping",
-                      next_run_time=start)
-    return scheduler
+        jobs[f"{DIGEST_JOB}{channel}"] = (("daily", at.hour, at.minute, str(tz)), digest_tick, [engine, channel],
+                                          f"digest {channel}")
+    return jobs
+
+
+def sync_jobs(scheduler: BackgroundScheduler, engine: Engine, applied: dict[str, tuple], *,
+              first_run: datetime | None = None) -> list[str]:
+    """Add, reschedule or remove scan and digest jobs so they match the policies in force; returns what changed."""
+    changes = []
+    planned = planned_jobs(engine)
+    for job_id in [j for j in applied if j not in planned]:
+        scheduler.remove_job(job_id)
+        del applied[job_id]
+        changes.append(f"removed {job_id}")
+    for job_id, (spec, func, args, name) in planned.items():
+        if applied.get(job_id) == spec:
+            continue
+        trigger = _trigger(spec)
+        if job_id in applied:
+            scheduler.reschedule_job(job_id, trigger=trigger)
+            changes.append(f"rescheduled {name}: {trigger}")
+        else:
+            extra = {"next_run_time": first_run} if first_run is not None and func is agent_tick else {}
+            scheduler.add_job(func, trigger, args=args, id=job_id, name=name, **extra)
+            if first_run is None:
+                changes.append(f"scheduled {name}: {trigger}")
+        applied[job_id] = spec
+    for change in changes:
+        log.info("%s", change)
+    return changes
+
+
+def _trigger(spec: tuple) -> CronTrigger | IntervalTrigger:
+    kind = spec[0]
+    if kind == "cron":
+        return CronTrigger.from_crontab(spec[1], timezone=spec[2])
+    if kind == "every":
+        return IntervalTrigger(seconds=spec[1])
+    return CronTrigger(hour=spec[1], minute=spec[2], timezone=spec[3])
+
+
+PRUNE_JOB = "prune"
+
+
+def prune_job(engine: Engine) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            prune_state(engine.services)
+        except Exception:  # noqa: BLE001 - retried at the next prune
+            log.exception("pruning old state failed")
+
+    return run
 
 
 DIGEST_JOB = "digest:"  # job id prefix
@@ -150,6 +221,7 @@ def housekeeping_job(engine: Engine, deliver: Callable[[], int]) -> Callable[[],
             for agent in engine.services.agents:  # a policy edit is checked within seconds, not at the next scan
                 if engine.services.policies.changed(agent):
                     reload_policy(engine, agent)
+            heartbeat(engine.services)  # first: /healthz compares the policies replicas have in force
             sweep_expired(engine)
             recover_stuck(engine)
             deliver()

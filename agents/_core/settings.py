@@ -1,23 +1,42 @@
-"""Runtime settings from the environment and an optional .env file (secrets stay SecretStr)."""
+"""Runtime settings from the environment and an optional .env file (secrets stay SecretStr).
+
+Every mistake in them is caught when they are read and reported as one line in the operator's words: which variable,
+what is wrong with it, and an example of a good value (BadSettings); a traceback of pydantic internals helps no one.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as _SourceError
 
-from agents._core import messages
+from agents._core import messages as m
 from agents._core.odoo import TRANSPORTS, ConnectionSpec, TransportChoice, mb_to_bytes
 from agents._core.odoo.limits import DEFAULT_MAX_RESPONSE_MB
 
 DEFAULT_CONNECTION = "default"
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
 
 
-class SettingsError(ValueError):
-    """A setting has a bad value: one line per problem, naming the variable."""
+class BadSettings(ValueError):
+    """A setting is wrong: the message is one line naming the variable, the problem and a good value."""
+
+
+def _check_url(value: str, variable: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        hint = m.SETTING_URL_NO_SCHEME if "://" not in value else m.SETTING_URL_SCHEME
+        raise ValueError(hint.format(variable=variable, value=value))
+    return value
+
+
+SettingsError = BadSettings  # the name the Odoo transport settings were first written against
 
 
 def _transport(value: Any) -> Any:
@@ -26,7 +45,7 @@ def _transport(value: Any) -> Any:
         return value.strip().lower()
     if value is None:
         return value
-    raise ValueError(messages.ODOO_TRANSPORT_BAD.format(value=value))
+    raise ValueError(m.ODOO_TRANSPORT_BAD.format(value=value))
 
 
 class OdooConnection(BaseModel):
@@ -39,10 +58,15 @@ class OdooConnection(BaseModel):
     user: str
     password: SecretStr | None = None
     api_key: SecretStr | None = None
-    timeout: float = 30.0
+    timeout: float = Field(default=30.0, gt=0)
     transport: TransportChoice | None = None  # None: ODOO_TRANSPORT's
 
     _check_transport = field_validator("transport", mode="before")(_transport)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return _check_url(value, "url")
 
     @model_validator(mode="after")
     def _one_secret(self) -> OdooConnection:
@@ -66,20 +90,33 @@ class OdooConnection(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+    """Each field's alias is the environment variable; deploy/.env.example lists them all (a test keeps it in step)."""
+
+    # env_ignore_empty: `ODOO_URL=` (as in an EnvironmentFile left blank) means unset, not an empty URL.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True,
+                                      env_ignore_empty=True)
 
     database_url: str = Field(default="", validation_alias="SENTINEL_DATABASE_URL")
     policy_dir: Path = Field(default=Path("policies"), validation_alias="SENTINEL_POLICY_DIR")
     model: str | None = Field(default=None, validation_alias="SENTINEL_MODEL")
-    llm_timeout: float = Field(default=20.0, validation_alias="SENTINEL_LLM_TIMEOUT")
-    # How often `run` expires overdue proposals and delivers the outbox.
-    housekeeping_seconds: float = Field(default=30.0, validation_alias="SENTINEL_HOUSEKEEPING_SECONDS")
+    llm_timeout: float = Field(default=20.0, gt=0, validation_alias="SENTINEL_LLM_TIMEOUT")
+    # How often `run` expires overdue proposals, delivers the outbox and prunes old state.
+    housekeeping_seconds: float = Field(default=30.0, gt=0, validation_alias="SENTINEL_HOUSEKEEPING_SECONDS")
+    # Checkpoints of finished proposals and queue snapshots older than this are deleted (0: keep everything);
+    # the audit trail is never pruned.
+    retention_days: int = Field(default=90, ge=0, validation_alias="SENTINEL_RETENTION_DAYS")
+    # How often `run` prunes (several replicas may all prune: the deletions are idempotent).
+    prune_hours: float = Field(default=6.0, gt=0, validation_alias="SENTINEL_PRUNE_HOURS")
+    # /healthz answers 503 for an agent whose last N runs all failed.
+    health_failed_runs: int = Field(default=3, ge=1, validation_alias="SENTINEL_HEALTH_FAILED_RUNS")
+    # How long /healthz reuses an Odoo reachability check, so a busy probe never hammers Odoo.
+    health_cache_seconds: float = Field(default=15.0, ge=0, validation_alias="SENTINEL_HEALTH_CACHE_SECONDS")
     odoo_url: str | None = Field(default=None, validation_alias="ODOO_URL")
     odoo_db: str | None = Field(default=None, validation_alias="ODOO_DB")
     odoo_user: str | None = Field(default=None, validation_alias="ODOO_USER")
     odoo_password: SecretStr | None = Field(default=None, validation_alias="ODOO_PASSWORD")
     odoo_api_key: SecretStr | None = Field(default=None, validation_alias="ODOO_API_KEY")
-    odoo_timeout: float = Field(default=30.0, validation_alias="ODOO_TIMEOUT")
+    odoo_timeout: float = Field(default=30.0, gt=0, validation_alias="ODOO_TIMEOUT")
     # Odoo's own limit on one request (its limit_time_real, 120 s by default): a write that timed out on our side may
     # still land until then, so its marker is looked for, and the write tried again, only after this long.
     odoo_request_limit: float = Field(default=120.0, gt=0, validation_alias="ODOO_REQUEST_LIMIT")
@@ -102,21 +139,55 @@ class Settings(BaseSettings):
 
     _check_transport = field_validator("odoo_transport", mode="before")(_transport)
 
-    def __init__(self, **values: Any) -> None:
-        try:
-            super().__init__(**values)
-        except ValidationError as exc:
-            raise SettingsError("\n".join(_problem(error) for error in exc.errors())) from None
-
     @model_validator(mode="after")
     def _json2_has_keys(self) -> Settings:
         for name, connection in self.connections().items():
             if (connection.transport or self.odoo_transport) == "json2" and connection.api_key is None:
-                raise ValueError(messages.ODOO_JSON2_NEEDS_KEY.format(connection=name))
+                raise ValueError(m.ODOO_JSON2_NEEDS_KEY.format(connection=name))
         return self
 
     def gateway_spec(self, name: str, connection: OdooConnection) -> ConnectionSpec:
         return connection.spec(name, transport=self.odoo_transport, max_response_mb=self.odoo_max_response_mb)
+
+    def __init__(self, **values: object) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise BadSettings(_first_problem(exc)) from None
+        except _SourceError as exc:  # the environment could not even be parsed (bad JSON in ODOO_CONNECTIONS)
+            raise BadSettings(_source_problem(exc)) from None
+
+    @field_validator("odoo_url")
+    @classmethod
+    def _odoo_url(cls, value: str | None) -> str | None:
+        return _check_url(value, "ODOO_URL") if value else None
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value:
+            return value
+        scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else None
+        if scheme is None:
+            raise ValueError(m.SETTING_DATABASE_NOT_URL.format(value=value))
+        if scheme not in DATABASE_SCHEMES:
+            raise ValueError(m.SETTING_DATABASE_UNSUPPORTED.format(scheme=scheme))
+        return value
+
+    @model_validator(mode="after")
+    def _odoo_complete(self) -> Settings:
+        """ODOO_URL and its companions come as a set: half a connection is a mistake, not 'no connection'."""
+        if self.odoo_url:
+            missing = self.missing_odoo_variables()
+            if missing:
+                raise ValueError(m.SETTING_ODOO_INCOMPLETE.format(missing=_listed(missing)))
+        return self
+
+    def missing_odoo_variables(self) -> list[str]:
+        """The variables still needed for the default Odoo connection, in the order an operator sets them."""
+        needed = [("ODOO_URL", self.odoo_url), ("ODOO_DB", self.odoo_db), ("ODOO_USER", self.odoo_user),
+                  ("ODOO_PASSWORD or ODOO_API_KEY", self.odoo_password or self.odoo_api_key)]
+        return [name for name, value in needed if not value]
 
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -139,8 +210,54 @@ class Settings(BaseSettings):
             )
         return named
 
+    def require_connections(self, names: set[str]) -> None:
+        """Fail with the missing variables when a policy names a connection these settings do not define."""
+        defined = self.connections()
+        for name in sorted(names - set(defined)):
+            if name == DEFAULT_CONNECTION:
+                raise BadSettings(m.SETTING_ODOO_UNSET.format(missing=_listed(self.missing_odoo_variables())))
+            raise BadSettings(m.SETTING_CONNECTION_UNDEFINED.format(name=name, known=", ".join(defined) or "none"))
 
-def _problem(error: Any) -> str:
-    problem = str(error["msg"]).removeprefix("Value error, ")
-    where = ".".join(str(part) for part in error["loc"])
-    return messages.SETTINGS_INVALID.format(name=where, problem=problem) if where else problem
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """The first error, as `VARIABLE: problem (e.g. VARIABLE=good value)`; values of secrets are never quoted."""
+    error = exc.errors(include_url=False)[0]
+    loc = [str(part) for part in error["loc"]]
+    if not loc:  # a check across variables names them itself
+        return _problem(error, quote=False)
+    variable = loc[0]
+    if variable == "ODOO_CONNECTIONS" and len(loc) > 1:
+        where = ".".join(loc[1:])
+        return m.SETTING_CONNECTIONS_ENTRY.format(where=where, problem=_problem(error, quote=False))
+    example = m.SETTING_EXAMPLES.get(variable)
+    line = f"{variable}: {_problem(error, quote=variable not in m.SETTING_SECRETS)}"
+    return line + (f" (e.g. {variable}={example})" if example and "e.g." not in line else "")
+
+
+def _problem(error: dict, *, quote: bool) -> str:
+    kind, value = error["type"], error.get("input")
+    shown = f"{value!r} " if quote and isinstance(value, (str, int, float)) else ""
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    if kind in ("float_parsing", "int_parsing", "float_type", "int_type", "int_from_float"):
+        return m.SETTING_NOT_NUMBER.format(shown=shown)
+    if kind == "greater_than":
+        return m.SETTING_NOT_ABOVE.format(shown=shown, limit=f"{error['ctx']['gt']:g}")
+    if kind == "greater_than_equal":
+        return m.SETTING_BELOW.format(shown=shown, limit=f"{error['ctx']['ge']:g}")
+    if kind == "missing":
+        return m.SETTING_MISSING_KEY
+    if kind == "extra_forbidden":
+        return m.SETTING_UNKNOWN_KEY
+    return f"{shown}{error['msg']}"
+
+
+def _source_problem(exc: _SourceError) -> str:
+    cause = exc.__cause__
+    if isinstance(cause, json.JSONDecodeError):
+        return m.SETTING_CONNECTIONS_JSON.format(reason=f"{cause.msg} at line {cause.lineno}, column {cause.colno}")
+    return m.SETTING_CONNECTIONS_JSON.format(reason=str(exc))

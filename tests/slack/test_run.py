@@ -55,7 +55,7 @@ def test_run_serves_slack_posts_proposals_takes_a_click_and_stops_on_sigterm(tmp
                         if p.rule_id == "po_waiting_approval" and p.slack_ts]
 
             wait_until(ours, 60, "a proposal is posted")
-            wait_until(lambda: (get_json(base + "/healthz")["agents"]["approval_watcher"] or {}).get("status") == "ok",
+            wait_until(lambda: (get_json(base + "/healthz")["agents"]["approval_watcher"]["last_run"] or {}).get("status") == "ok",
                        60, "the first scan has finished")
             proposal = ours()[0]
 

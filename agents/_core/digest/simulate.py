@@ -81,9 +81,12 @@ def simulate(
     expenses: Sequence[Regime] = EXPENSES,
     outages: Sequence[datetime] = (),
     progress: Callable[[str], None] | None = None,
+    housekeeping: Callable[[Engine], None] | None = None,
 ) -> SimulatedHistory:
-    """Run from the sandbox clock's now until `end`. `outages`: instants at which a scan finds Odoo unreachable."""
+    """Run from the sandbox clock's now until `end`. `outages`: instants at which a scan finds Odoo unreachable.
+    `housekeeping`: called after every scan, as `run`'s housekeeping would be (e.g. retention)."""
     sim = _Simulation(engine, sandbox, seed, tuple(agents), orders, expenses, outages)
+    sim.housekeeping = housekeeping
     return sim.run(end, progress)
 
 
@@ -103,6 +106,7 @@ class _Simulation:
         self.planned: set[str] = set()
         self.start = sandbox.clock.now()
         self.result = SimulatedHistory(self.start, self.start, agents)
+        self.housekeeping: Callable[[Engine], None] | None = None
         self._vendors = [p["id"] for p in sandbox.env("res.partner").search_read([("supplier_rank", ">", 0)], ["id"])]
         self._products = sandbox.env("product.product").search_read([("purchase_ok", "=", True)], ["id", "standard_price"])
         self._buyers = [u["id"] for u in sandbox.env("res.users").search_read(
@@ -172,6 +176,8 @@ class _Simulation:
         self.result.scans[agent] += 1
         self.result.failed_scans += not report.ok
         sweep_expired(self.engine)
+        if self.housekeeping is not None:
+            self.housekeeping(self.engine)
         deliver_outbox(services.store, lambda _text: None)
         # In a stable order (ids have random bits): the same seed gives the same history.
         pending = sorted(services.store.list_proposals(status="pending"),
@@ -271,7 +277,8 @@ END = datetime(2026, 11, 26, 8, 30, tzinfo=TZ).astimezone(timezone.utc)  # a Thu
 
 def seeded_history(build_engine: Callable[..., Engine], db_path: Path, *, days: int, agents: Sequence[str],
                    seed: int = 7, end: datetime = END, outage: bool = True,
-                   progress: Callable[[str], None] | None = None) -> SimulatedHistory:
+                   progress: Callable[[str], None] | None = None,
+                   housekeeping: Callable[[Engine], None] | None = None, **more_settings: object) -> SimulatedHistory:
     """A sandbox seeded `days` before `end`, the real engine on it (state in the SQLite file `db_path`), run to `end`.
 
     `build_engine`: runner.build_engine (the composition root). With `outage`, Odoo is unreachable for one scan on the
@@ -282,11 +289,12 @@ def seeded_history(build_engine: Callable[..., Engine], db_path: Path, *, days: 
         settings = Settings(
             SENTINEL_DATABASE_URL=f"sqlite:///{db_path}", SENTINEL_POLICY_DIR=os.environ.get("SENTINEL_POLICY_DIR", "policies"),
             ODOO_URL=sandbox.url, ODOO_DB="sandbox", ODOO_USER="admin", ODOO_PASSWORD="admin", SENTINEL_MODEL=None,
-            ODOO_CONNECTIONS={},
+            ODOO_CONNECTIONS={}, **more_settings,
         )
         engine = build_engine(settings, clock=sandbox.clock.now, model=None)
         try:
             outages = [end - timedelta(hours=20)] if outage else []
-            return simulate(engine, sandbox, end=end, agents=agents, seed=seed, outages=outages, progress=progress)
+            return simulate(engine, sandbox, end=end, agents=agents, seed=seed, outages=outages, progress=progress,
+                            housekeeping=housekeeping)
         finally:
             engine.services.store.db.close()

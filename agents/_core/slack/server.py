@@ -19,9 +19,10 @@ from slack_sdk.signature import Clock
 
 from agents._core import messages as m
 from agents._core.engine import Engine
+from agents._core.health import HealthCheck
 from agents._core.metrics import CONTENT_TYPE, Metrics
 from agents._core.slack.app import AckFirst, SlackEdge, web_client
-from agents._core.slack.connection import SlackConnection, http_status
+from agents._core.slack.connection import SlackConnection
 from agents._core.slack.inbound import Screen
 from agents._core.slack.outbox import OutboxWorker
 from state import Proposal
@@ -40,7 +41,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 class Routes:
     """The ASGI app: /healthz here, everything else to Bolt's ASGI handler (which verifies and dispatches)."""
 
-    def __init__(self, bolt: SlackRequestHandler | Screen | None, health: Callable[[], dict[str, Any]],
+    def __init__(self, bolt: SlackRequestHandler | Screen | None, health: Callable[[], tuple[int, dict[str, Any]]],
                  gate: AckFirst | None = None, metrics: Metrics | None = None) -> None:
         self.bolt = bolt
         self.health = health
@@ -49,8 +50,8 @@ class Routes:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
-            report = self.health()
-            await _respond(send, http_status(report["slack"]), json.dumps(report).encode(), "application/json")
+            status, body = await asyncio.to_thread(self.health)  # probes the database and Odoo: off the event loop
+            await _respond(send, status, json.dumps(body).encode(), "application/json")
         elif (scope["type"] == "http" and scope["path"] == METRICS_PATH and scope["method"] in ("GET", "HEAD")
               and self.metrics is not None):
             body = await asyncio.to_thread(self.metrics.render)  # reads state: off the event loop, so acks stay fast
@@ -96,7 +97,7 @@ class SlackService:
         self.outbox.stop()
 
 
-def start(engine: Engine, *, host: str = "0.0.0.0", port: int = 3000, per_channel: float = 1.0,  # noqa: S104 - Slack must reach it
+def start(engine: Engine, *, host: str = "127.0.0.1", port: int = 3000, per_channel: float = 1.0,
           clock: Clock | None = None, on_refused: Callable[[str], None] | None = None,
           retry_max: float = 60.0) -> SlackService:
     """Start everything Slack needs; the caller stops it. SLACK_APP_TOKEN set: Socket Mode (and /healthz on HTTP).
@@ -126,7 +127,8 @@ def start(engine: Engine, *, host: str = "0.0.0.0", port: int = 3000, per_channe
     socket_mode = SocketModeHandler(edge.app, app_token) if app_token else None
     bolt = None if socket_mode else Screen(SlackRequestHandler(edge.app, path=EVENTS_PATH), edge.verifier)
     mode = "socket" if socket_mode else "http"
-    routes = Routes(bolt, lambda: health(engine, mode, connection.state), edge.gate, Metrics(services))
+    checker = HealthCheck(services)
+    routes = Routes(bolt, lambda: checker.report(slack=connection.state, slack_mode=mode), edge.gate, Metrics(services))
     server, thread, url = _serve(routes, host, port)
     connection.when_ok(outbox.kick)  # what waited goes out as soon as Slack answers again
     if socket_mode is not None:
@@ -169,25 +171,13 @@ class OpsService:
         self._thread.join(timeout=30)
 
 
-def start_ops(engine: Engine, *, host: str = "0.0.0.0", port: int = 3000) -> OpsService:  # noqa: S104
+def start_ops(engine: Engine, *, host: str = "127.0.0.1", port: int = 3000) -> OpsService:
     """Serve /healthz and /metrics when Slack is not configured (the console delivers the outbox then)."""
-    routes = Routes(None, lambda: health(engine, "off", "off"), metrics=Metrics(engine.services))
+    checker = HealthCheck(engine.services)
+    routes = Routes(None, lambda: checker.report(slack="off"), metrics=Metrics(engine.services))
     server, thread, url = _serve(routes, host, port)
     log.info("health at %s%s, metrics at %s%s", url, HEALTH_PATH, url, METRICS_PATH)
     return OpsService(url, server, thread)
-
-
-def health(engine: Engine, mode: str, slack: str) -> dict[str, Any]:
-    """`slack`: ok | degraded (Slack unreachable: HTTP 503, see connection.http_status) | off; `slack_mode`: how."""
-    store = engine.services.store
-    runs = {
-        agent: {"status": run.status, "started_at": run.started_at.isoformat(),
-                "finished_at": run.finished_at.isoformat() if run.finished_at else None, "error": run.error}
-        for agent, run in store.last_runs().items()
-    }
-    return {"ok": True, "paused": engine.services.paused(), "slack": slack, "slack_mode": mode,
-            "outbox_pending": len(store.pending_outbox()),
-            "agents": {agent: runs.get(agent) for agent in engine.services.agents}}
 
 
 def _serve(app: Routes, host: str, port: int) -> tuple[uvicorn.Server, threading.Thread, str]:
