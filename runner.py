@@ -531,7 +531,8 @@ def _decide(proposal_id: str, decision, who: str, reason: Optional[str]) -> None
         _fail(messages.NO_SUCH_PROPOSAL.format(id=proposal_id), EXIT_USAGE)
     outcome = decide(engine, proposal_id, decision, Actor.parse(who), reason=reason)
     if not outcome.ok:
-        _fail(messages.DECISION_REFUSED.format(why=outcome.message))
+        _fail(messages.DECISION_REFUSED.format(why=outcome.message),
+              ExitCode.UNAVAILABLE if outcome.unavailable else EXIT_FAILED)
     final = engine.services.store.get(proposal_id)
     failed = final is not None and final.status == "failed"  # recorded, carried to its end, and refused by Odoo
     refused = failed or outcome.status == "failed" or outcome.problem is not None

@@ -52,6 +52,7 @@ class Outcome:
     status: str | None = None
     already: bool = False  # lost the compare-and-set: someone (or the expiry sweep) decided first
     problem: str | None = None  # decided and recorded, but carrying it out stopped: it is taken up again later
+    unavailable: bool = False  # refused only because Odoo could not say who is deciding: try again later
 
 
 def decide(engine: Engine, proposal_id: str, decision: Decision, actor: Actor, *, reason: str | None = None,
@@ -72,7 +73,8 @@ def decide(engine: Engine, proposal_id: str, decision: Decision, actor: Actor, *
         if refusal:
             services.audit.append("decision.refused", actor=str(actor), proposal_id=proposal.id,
                                   data={"decision": decision, "why": refusal})
-            return Outcome(False, refusal, proposal.status)
+            unavailable = refusal.startswith(_IDENTITY_UNKNOWN_PREFIX)
+            return Outcome(False, refusal, proposal.status, unavailable=unavailable)
     to_status = _TO_STATUS[decision]
     # The decision is stored with the status, and this process takes the lease to carry it out, in one statement:
     # from here on, whatever happens to this process, recovery finds the decision and carries it to its end.
@@ -109,6 +111,9 @@ def _told(proposal: Proposal) -> Outcome:
         return Outcome(True, messages.DECIDED_WAITING.format(id=proposal.id, error=proposal.error, when=when),
                        proposal.status)
     return Outcome(True, messages.DECIDED.format(id=proposal.id, status=proposal.status), proposal.status)
+
+
+_IDENTITY_UNKNOWN_PREFIX = messages.IDENTITY_UNKNOWN.split("{", 1)[0]
 
 
 def authorize(engine: Engine, proposal: Proposal, actor: Actor) -> str | None:

@@ -158,13 +158,15 @@ CASES = [
          "Invalid value for '--days': Input should be greater than or equal to 0 (see: runner.py policy backtest --help)"),
     Case("digest bad date", ("digest", "--date", "2026-13-01"), ExitCode.FAILED,
          "--date '2026-13-01' is not a date: write it as YYYY-MM-DD, e.g. 2026-11-26"),
-    Case("no such proposal", ("proposals", "show", "P0NOPE"), ExitCode.FAILED,
+    Case("no such proposal", ("proposals", "show", "P0NOPE"), ExitCode.USAGE,
          "no proposal P0NOPE (list them with: runner.py proposals list)"),
-    Case("no such agent", ("once", "nobody_watcher"), ExitCode.FAILED,
+    Case("no such agent", ("once", "nobody_watcher"), ExitCode.USAGE,
          "no agent named 'nobody_watcher' (agents: approval_watcher, billing_exceptions, supply_watcher)", env=ODOO),
     # -- Odoo down
+    # Identity fails closed: Odoo cannot say who admin is, so nothing is decided (and the code says: try again)
     Case("approve while odoo is down", ("proposals", "approve", "{proposal}", "--as", "admin"), ExitCode.UNAVAILABLE,
-         ODOO_DOWN, env=ODOO, setup=_one_proposal),
+         "refused: cannot check who admin is in Odoo right now (cannot reach 127.0.0.1:9: [Errno 111] Connection "
+         "refused); nothing was decided, try again in a few minutes", env=ODOO, setup=_one_proposal),
     Case("policy diff while odoo is down",
          ("policy", "diff", "approval_watcher", "--against", str(POLICIES / "approval_watcher.yaml")),
          ExitCode.UNAVAILABLE, ODOO_DOWN, env=ODOO),
