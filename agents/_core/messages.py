@@ -27,6 +27,11 @@ POLICY_YAML_SYNTAX = PolicyMessage("not valid YAML: {reason}", "check indentatio
 POLICY_YAML_DUPLICATE_KEY = PolicyMessage("key {key} is set twice in the same mapping", "keep one of them")
 POLICY_EMPTY_FILE = PolicyMessage("the file is empty", "start from the shipped policies/<agent>.yaml")
 POLICY_YAML_TAG = PolicyMessage("YAML tag {tag} is not supported in policies", "remove it and write the plain value")
+POLICY_TOO_BIG = PolicyMessage("the file has {size} bytes, more than the {limit} a policy may have", "keep only this agent's policy in it")
+POLICY_YAML_EXPANSION = PolicyMessage("holds more than {limit} values once its YAML aliases (*name) are expanded", "write fewer values, or fewer aliases")
+POLICY_YAML_RECURSIVE = PolicyMessage("a YAML alias (*name) refers to the mapping or list it is in", "write the values out")
+POLICY_YAML_DEPTH = PolicyMessage("nested deeper than {limit} levels", "flatten it: a policy needs a few levels of keys and lists")
+POLICY_YAML_SLOW = PolicyMessage("reading the YAML took over {seconds}s", "shorten or simplify the file")
 POLICY_NOT_MAPPING = PolicyMessage("expected a mapping of keys at the top level, got {got}", "write agent:, mode:, schedule:, ... one per line")
 
 # Shape (translated from pydantic's errors)
@@ -41,6 +46,7 @@ POLICY_TAG_MISSING = PolicyMessage("this item has no type", "add type: with one 
 POLICY_EMPTY_LIST = PolicyMessage("the list is empty", "list at least one item")
 POLICY_TOO_SMALL = PolicyMessage("{value} is too small", "use {minimum} or more")
 POLICY_TOO_LARGE = PolicyMessage("{value} is too large", "use {maximum} or less")
+POLICY_NOT_FINITE = PolicyMessage("{value} is not a finite number", "write a number, e.g. 5000")
 POLICY_OTHER = PolicyMessage("{value} is not accepted here: {reason}", "correct the value")
 
 # Kinds of value, for POLICY_WRONG_TYPE: what was expected and how to write it
@@ -65,6 +71,7 @@ POLICY_ACTION_NOUN = "an action"
 # Values
 POLICY_NOT_DURATION = PolicyMessage("{value} is not a duration", _DURATION_FIX)
 POLICY_DURATION_NEGATIVE = PolicyMessage("{value} is negative", _DURATION_FIX)
+POLICY_DURATION_TOO_LONG = PolicyMessage("{value} is longer than {maximum}", "use {maximum} or less")
 POLICY_NOT_DATE = PolicyMessage("{value} is not a date", "write it as YYYY-MM-DD, e.g. 2026-12-25")
 POLICY_NOT_TIMEZONE = PolicyMessage("{value} is not a time zone", "use an IANA name such as America/New_York")
 POLICY_NOT_TIMEZONE_GUESS = PolicyMessage("{value} is not a time zone", "did you mean {guess}?")
@@ -159,6 +166,10 @@ AUDIT_OK = "audit trail intact: {checked} events verified"
 AUDIT_BROKEN = "audit trail broken at event {seq}: {reason} ({checked} events checked before it)"
 PAUSED = "paused: nothing will be written to Odoo until `runner.py resume` (detection and proposals go on)"
 RESUMED = "resumed: approved actions that waited will now be carried out"
+RUN_STOPPED = "sentinel stopped"
+RUN_STOP_ABANDONED = ("stopping with jobs still running after {seconds:g}s, abandoned: {jobs} (what they were doing is taken "
+                      "up at the next start; see /healthz for a job that is stuck)")
+RUN_STOP_FORCED = "sentinel stopped: the stop took longer than {seconds:g}s and was forced"
 
 
 # --- SLACK: what approvers see in Slack (message text, buttons, modals, ephemerals; mrkdwn) ---
