@@ -116,9 +116,12 @@ def run(
     port: Annotated[int, typer.Option(help="Serves GET /healthz, GET /metrics and, with Slack, POST /slack/events.")] = 3000,
     host: Annotated[str, typer.Option(help="The address the HTTP endpoint listens on.")] = "0.0.0.0",  # noqa: S104
 ) -> None:
-    """Run the scheduler until SIGTERM or Ctrl-C: every agent on its schedule, expiry and delivery in between."""
+    """Run the scheduler until SIGTERM or Ctrl-C: every agent on its schedule, expiry and delivery in between.
+
+    SIGTERM stops it within 15 seconds: running jobs get 10 seconds to finish; one still running then (a stuck Odoo call) is abandoned, named in the log, and the exit code is 1. What it was doing is taken up again at the next start.
+    """
     from agents._core import logs
-    from agents._core.scheduler import DIGEST_JOB, build_scheduler, housekeeping_job
+    from agents._core.scheduler import DIGEST_JOB, build_scheduler
 
     logs.configure(secrets=_secrets(Settings()))  # JSON lines on stderr, with run and proposal ids; secrets redacted
     for noisy in ("apscheduler", "alembic"):  # every tick and migration step is not news
@@ -127,23 +130,50 @@ def run(
     slack = _start_slack(engine, host, port)  # SLACK_BOT_TOKEN set: Slack delivers and decides, else the console
     ops = None if slack else _start_ops(engine, host, port)
     deliver = slack.deliver if slack else lambda: deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))
-    scheduler = build_scheduler(engine, housekeeping=housekeeping_job(engine, deliver))
+    scheduler = build_scheduler(engine, deliver=deliver)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     scheduler.start()
     jobs = scheduler.get_jobs()
-    typer.echo(f"sentinel running: {', '.join(sorted(j.name for j in jobs if not j.id.startswith(DIGEST_JOB)))}")
+    typer.echo(f"sentinel running: {', '.join(sorted({j.name for j in jobs if not j.id.startswith(DIGEST_JOB)}))}")
     digests = sorted(f"{j.id.removeprefix(DIGEST_JOB)} at {j.trigger}" for j in jobs if j.id.startswith(DIGEST_JOB))
     if digests:
         typer.echo(f"daily digests: {', '.join(digests)}")
     stop.wait()
-    scheduler.shutdown(wait=True)  # lets a running scan finish: no half-done tick
-    if slack:
-        slack.stop()
-    if ops:
-        ops.stop()
-    typer.echo("sentinel stopped")
+    _stop(engine, scheduler, [s.stop for s in (slack, ops) if s])
+
+
+STOP_JOBS_SECONDS = 10.0  # what `run --help` promises: jobs get this long to finish after SIGTERM...
+STOP_BOUND_SECONDS = 15.0  # ...and the process is gone within this, whatever is stuck
+
+
+def _stop(engine: Engine, scheduler, servers: list[Callable[[], None]]) -> None:  # noqa: ANN001 - BackgroundScheduler
+    """Stop within STOP_BOUND_SECONDS: a running scan may finish (no half-done tick), a stuck one is abandoned."""
+    forced = messages.RUN_STOP_FORCED.format(seconds=STOP_BOUND_SECONDS)
+    watchdog = threading.Timer(STOP_BOUND_SECONDS, _exit_now, args=[forced, 1])
+    watchdog.daemon = True
+    watchdog.start()  # whatever below hangs (a server thread, a database call), the bound holds
+    scheduler.shutdown(wait=False)
+    stuck = engine.services.jobs.wait_idle(STOP_JOBS_SECONDS)
+    for stop_server in servers:
+        stop_server()
+    if stuck:
+        logging.getLogger("sentinel.run").error(messages.RUN_STOP_ABANDONED.format(seconds=STOP_JOBS_SECONDS,
+                                                                                   jobs=", ".join(stuck)))
+        _exit_now(messages.RUN_STOPPED, 1)  # Python would otherwise wait for the stuck threads at exit, forever
+    typer.echo(messages.RUN_STOPPED)
+    watchdog.cancel()
+
+
+def _exit_now(text: str, code: int) -> None:
+    import os
+
+    typer.echo(text)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 @app.command()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agents._core.policy import LoadedPolicy, PolicyError, load_policy
+from agents._core.policy_bounds import read_prefix
 from agents._core.registry import AgentEntry
 
 log = logging.getLogger(__name__)
@@ -23,7 +25,7 @@ class PolicyBook:
     connections: set[str]
     loaded: dict[str, LoadedPolicy] = field(default_factory=dict)
     problems: dict[str, PolicyError] = field(default_factory=dict)  # agent -> why its file is refused now
-    _refused_text: dict[str, str] = field(default_factory=dict)  # agent -> the refused file's text
+    _refused: dict[str, bytes] = field(default_factory=dict)  # agent -> the refused file's bytes (capped)
 
     def load_all(self) -> None:
         for name in self.agents:
@@ -51,20 +53,24 @@ class PolicyBook:
         try:
             if time.time() - path.stat().st_mtime < settle_seconds:
                 return False
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return True  # reload() reports it with file and reason
+            raw = read_prefix(path)
+        except OSError:
+            return agent not in self.problems  # reload() reports it with file and reason, once
         current = self.loaded.get(agent)
-        if current is not None and current.text == text:
+        if current is not None and current.text.encode("utf-8") == raw:
             return False
         problem = self.problems.get(agent)
-        return problem is None or self._refused_text.get(agent) != text  # a refused file is refused once
+        return problem is None or self._refused.get(agent) != raw  # a refused file is refused once
+
+    def refused_sha256(self, agent: str) -> str:
+        """Of the refused file's bytes as read (at most the size limit and one byte): names it in the audit trail."""
+        return hashlib.sha256(self._refused.get(agent, b"")).hexdigest()
 
     def _remember_refused(self, agent: str) -> None:
         try:
-            self._refused_text[agent] = self.agents[agent].policy_path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            self._refused_text.pop(agent, None)
+            self._refused[agent] = read_prefix(self.agents[agent].policy_path)
+        except OSError:
+            self._refused.pop(agent, None)
 
     def get(self, agent: str) -> LoadedPolicy:
         if agent not in self.loaded:

@@ -1,14 +1,16 @@
 """APScheduler wiring: one job per agent (on its policy's connection), a daily digest per channel, and housekeeping
-(expiry, outbox)."""
+(policy reload per agent, expiry, recovery, delivery), each its own job so that one failing or stuck job never holds up
+the others; JobWatch reports them (logs, /healthz)."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, time, timezone
+from functools import partial
 from zoneinfo import ZoneInfo
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -58,8 +60,7 @@ def reload_policy(engine: Engine, agent: str) -> None:
     services = engine.services
     loaded = services.policies.reload(agent)
     if isinstance(loaded, PolicyError):
-        path = services.agents[agent].policy_path
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = services.policies.refused_sha256(agent)
         kept = services.policies.loaded.get(agent)
         channel = kept.policy.slack.channel if kept else None
         text = messages.POLICY_REFUSED.format(agent=agent, problems=str(loaded))
@@ -71,14 +72,21 @@ def reload_policy(engine: Engine, agent: str) -> None:
     services.audit.append("policy.loaded", actor="system:reload", data={"agent": agent, "sha256": loaded.sha256})
 
 
-def build_scheduler(engine: Engine, *, housekeeping: Callable[[], None]) -> BackgroundScheduler:
-    """coalesce: ticks missed while the process was down run once, not in a burst; max_instances=1: a slow scan is
-    never overlapped by the next one. Every job also runs once right at start."""
-    scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
+def build_scheduler(engine: Engine, *, deliver: Callable[[], object]) -> BackgroundScheduler:
+    """coalesce: ticks missed while the process was down run once, not in a burst; max_instances=1: a slow job is
+    never overlapped by its next tick (and, being its own job, holds up nothing else). Every job also runs once at start."""
+    services = engine.services
+    jobs = services.jobs
+    every = services.settings.housekeeping_seconds
+    stuck_after = services.settings.stuck_job_seconds
+    # Enough workers that stuck jobs (each holds one) cannot starve the rest.
+    workers = len(services.agents) * 2 + 8
+    scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+                                    executors={"default": ThreadPoolExecutor(workers)})
     start = datetime.now(timezone.utc)
-    for agent in engine.services.agents:
+    for agent in services.agents:
         try:
-            policy = engine.services.policy(agent)
+            policy = services.policy(agent)
         except Exception as exc:  # noqa: BLE001 - an agent without a valid policy is reported and left out
             log.error("%s is not scheduled: %s", agent, exc)
             continue
@@ -86,15 +94,33 @@ def build_scheduler(engine: Engine, *, housekeeping: Callable[[], None]) -> Back
             trigger = CronTrigger.from_crontab(policy.schedule.cron, timezone=policy.business_hours.timezone)
         else:
             trigger = IntervalTrigger(seconds=policy.schedule.every.total_seconds())
-        scheduler.add_job(agent_tick, trigger, args=[engine, agent], id=f"{agent}@{policy.odoo}", name=f"scan {agent}",
-                          next_run_time=start)
+        job = f"{agent}@{policy.odoo}"
+        scheduler.add_job(jobs.guard(f"scan:{job}", agent_tick, stuck_after=stuck_after),
+                          trigger, args=[engine, agent], id=job, name=f"scan {agent}", next_run_time=start)
     for channel, (tz, at) in digest_times(engine).items():  # a daily digest per channel, at its policy's time
-        scheduler.add_job(digest_tick, CronTrigger(hour=at.hour, minute=at.minute, timezone=tz), args=[engine, channel],
+        scheduler.add_job(jobs.guard(f"{DIGEST_JOB}{channel}", digest_tick, stuck_after=stuck_after),
+                          CronTrigger(hour=at.hour, minute=at.minute, timezone=tz), args=[engine, channel],
                           id=f"{DIGEST_JOB}{channel}", name=f"digest {channel}")
-    every = engine.services.settings.housekeeping_seconds
-    scheduler.add_job(housekeeping, IntervalTrigger(seconds=every), id="housekeeping", name="housekeeping",
-                      next_run_time=start)
+    chores: dict[str, Callable[[], object]] = {
+        **{f"reload:{agent}": partial(reload_if_changed, engine, agent) for agent in services.agents},
+        "expiry": partial(sweep_expired, engine),
+        "recovery": partial(recover_stuck, engine),
+        "delivery": deliver,
+    }
+    for name, chore in chores.items():
+        scheduler.add_job(jobs.guard(name, chore, stuck_after=stuck_after),
+                          IntervalTrigger(seconds=every), id=f"{HOUSEKEEPING_JOB}{name}", name="housekeeping",
+                          next_run_time=start)
     return scheduler
+
+
+HOUSEKEEPING_JOB = "housekeeping:"  # job id prefix; they share the name "housekeeping"
+
+
+def reload_if_changed(engine: Engine, agent: str) -> None:
+    """A policy edit is taken in force within seconds, not at the agent's next scan."""
+    if engine.services.policies.changed(agent):
+        reload_policy(engine, agent)
 
 
 DIGEST_JOB = "digest:"  # job id prefix
@@ -131,18 +157,3 @@ def digest_tick(engine: Engine, channel: str) -> None:
 
 def _policies(engine: Engine) -> dict[str, AgentPolicy]:
     return {agent: loaded.policy for agent, loaded in engine.services.policies.loaded.items()}
-
-
-def housekeeping_job(engine: Engine, deliver: Callable[[], int]) -> Callable[[], None]:
-    def run() -> None:
-        try:
-            for agent in engine.services.agents:  # a policy edit is checked within seconds, not at the next scan
-                if engine.services.policies.changed(agent):
-                    reload_policy(engine, agent)
-            sweep_expired(engine)
-            recover_stuck(engine)
-            deliver()
-        except Exception:  # noqa: BLE001 - retried at the next tick
-            log.exception("housekeeping failed")
-
-    return run

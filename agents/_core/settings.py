@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=20.0, validation_alias="SENTINEL_LLM_TIMEOUT")
     # How often `run` expires overdue proposals and delivers the outbox.
     housekeeping_seconds: float = Field(default=30.0, validation_alias="SENTINEL_HOUSEKEEPING_SECONDS")
+    # A periodic job (scan, sweep, delivery, reload, digest) running longer than this is reported stuck in /healthz.
+    stuck_job_seconds: float = Field(default=600.0, validation_alias="SENTINEL_STUCK_JOB_SECONDS")
     odoo_url: str | None = Field(default=None, validation_alias="ODOO_URL")
     odoo_db: str | None = Field(default=None, validation_alias="ODOO_DB")
     odoo_user: str | None = Field(default=None, validation_alias="ODOO_USER")

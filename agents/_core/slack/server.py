@@ -47,7 +47,8 @@ class Routes:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
-            await _respond(send, 200, json.dumps(self.health()).encode(), "application/json")
+            report = self.health()
+            await _respond(send, 200 if report["ok"] else 503, json.dumps(report).encode(), "application/json")
         elif (scope["type"] == "http" and scope["path"] == METRICS_PATH and scope["method"] in ("GET", "HEAD")
               and self.metrics is not None):
             body = await asyncio.to_thread(self.metrics.render)  # reads state: off the event loop, so acks stay fast
@@ -150,8 +151,10 @@ def health(engine: Engine, mode: str) -> dict[str, Any]:
                 "finished_at": run.finished_at.isoformat() if run.finished_at else None, "error": run.error}
         for agent, run in store.last_runs().items()
     }
-    return {"ok": True, "paused": engine.services.paused(), "slack": mode, "outbox_pending": len(store.pending_outbox()),
-            "agents": {agent: runs.get(agent) for agent in engine.services.agents}}
+    stuck = engine.services.jobs.stuck()  # a job running far past its usual time: ok is false (503) until it ends
+    return {"ok": not stuck, "stuck_jobs": stuck, "paused": engine.services.paused(), "slack": mode,
+            "outbox_pending": len(store.pending_outbox()), "agents": {agent: runs.get(agent) for agent in engine.services.agents},
+            "jobs": engine.services.jobs.report()}
 
 
 def _serve(app: Routes, host: str, port: int) -> tuple[uvicorn.Server, threading.Thread, str]:
