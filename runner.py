@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 import typer
 
 from agents._core import messages
+from agents._core.breaker import CircuitBreaker
 from agents._core.console import deliver_outbox
 from agents._core.decisions import Actor, decide
 from agents._core.engine import Engine
@@ -65,6 +66,7 @@ def build_engine(
     services = Services(
         settings=settings, store=store, audit=Audit(db), agents=agents, policies=book,
         gateway_factory=gateway_factory, clock=clock, model=model if model is not None else settings.model,
+        llm_breaker=CircuitBreaker(settings.llm_failures_to_open, settings.llm_cool_off),
     )
     engine = Engine(services, db.checkpointer())
     gc.freeze()  # the imports' long-lived objects leave the collector's sight: a full collection then walks only scan data

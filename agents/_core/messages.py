@@ -223,6 +223,12 @@ SLACK_NO_SUCH_PROPOSAL = "This proposal no longer exists in Sentinel."
 SLACK_DECISION_FAILED = "Your decision could not be recorded ({error}); nothing changed. Try again in a minute."
 SLACK_SERVICE_MISCONFIGURED = "Slack is configured without {missing}: set it, or set SLACK_APP_TOKEN for Socket Mode"
 
+# --- LLM drafting (logs and the audit trail's fallback reason) ---
+
+LLM_BREAKER_OPENED = "the LLM failed {count} times in a row: drafts use the template for {seconds}s, then one trial call"
+LLM_BREAKER_OPEN = "the LLM failed {count} times in a row; template drafts for {seconds}s more"
+LLM_BREAKER_CLOSED = "the LLM answered again: drafting with it resumes"
+
 # --- DIGEST and operations: the `digest` command and the HTTP endpoint of `run` ---
 
 DIGEST_BAD_DATE = "--date {value!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-26"

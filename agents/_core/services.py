@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from pydantic_ai.models import Model
 
+from agents._core.breaker import CircuitBreaker
 from agents._core.business_hours import BusinessCalendar
 from agents._core.jobs import JobWatch
 from agents._core.odoo.gateway import OdooGateway
@@ -38,6 +39,7 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     model: Model | str | None = None  # None: the deterministic drafter, nothing reaches the network
     jobs: JobWatch = field(default_factory=JobWatch)  # the periodic jobs' state, for /healthz
+    llm_breaker: CircuitBreaker = field(default_factory=CircuitBreaker)  # shared by every draft of this process
 
     def policy(self, agent: str) -> AgentPolicy:
         return self.policies.get(agent).policy

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     policy_dir: Path = Field(default=Path("policies"), validation_alias="SENTINEL_POLICY_DIR")
     model: str | None = Field(default=None, validation_alias="SENTINEL_MODEL")
     llm_timeout: float = Field(default=20.0, validation_alias="SENTINEL_LLM_TIMEOUT")
+    # After this many LLM failures or timeouts in a row, drafts use the template for SENTINEL_LLM_COOL_OFF seconds.
+    llm_failures_to_open: int = Field(default=3, ge=1, validation_alias="SENTINEL_LLM_FAILURES")
+    llm_cool_off: float = Field(default=300.0, ge=0, validation_alias="SENTINEL_LLM_COOL_OFF")
     # How often `run` expires overdue proposals and delivers the outbox.
     housekeeping_seconds: float = Field(default=30.0, validation_alias="SENTINEL_HOUSEKEEPING_SECONDS")
     # A periodic job (scan, sweep, delivery, reload, digest) running longer than this is reported stuck in /healthz.
