@@ -8,7 +8,8 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
@@ -25,9 +26,10 @@ from agents._core.policy import PolicyError, load_policy
 from agents._core.policy_book import PolicyBook
 from agents._core.registry import RegistryError, discover
 from agents._core.render import outcome_text, proposal_text
-from agents._core.services import PAUSED_FLAG, Services, utc_now
+from agents._core.services import PAUSED_FLAG, REPLICA, Services, utc_now
 from agents._core.settings import OdooConnection, Settings
 from state import Audit, Database, Store
+from state.replicas import Replicas
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Sentinel: watch Odoo queues, propose escalations.")
 policy_app = typer.Typer(no_args_is_help=True, help="Check policies.")
@@ -93,7 +95,9 @@ def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="De
     engine = _engine()
     if agent not in engine.services.agents:
         _fail(messages.UNKNOWN_AGENT.format(agent=agent, known=", ".join(engine.services.agents)))
-    report = engine.run_once(agent, dry_run=dry_run, keep_findings=False)
+    with _replica(engine, beat_every=10.0):
+        signal.signal(signal.SIGTERM, _interrupt)  # like Ctrl-C: the run is closed as interrupted, not left running
+        report = engine.run_once(agent, dry_run=dry_run, keep_findings=False)
     if not report.ok:
         _fail(f"{agent}: run failed: {report.error}")
     typer.echo(f"{agent}: {report.finding_count} findings, {len(report.kept)} kept, "
@@ -129,10 +133,14 @@ def run(
     for noisy in ("apscheduler", "alembic"):  # every tick and migration step is not news
         logging.getLogger(noisy).setLevel(logging.WARNING)
     engine = _engine()
+    replicas = Replicas(engine.services.store.db)
+    if closed := replicas.close_abandoned(REPLICA):
+        logging.getLogger("sentinel.run").warning(messages.RUNS_INTERRUPTED.format(count=closed))
+    replicas.beat(REPLICA)
     slack = _start_slack(engine, host, port)  # SLACK_BOT_TOKEN set: Slack delivers and decides, else the console
     ops = None if slack else _start_ops(engine, host, port)
     deliver = slack.deliver if slack else lambda: deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))
-    scheduler = build_scheduler(engine, deliver=deliver)
+    scheduler = build_scheduler(engine, deliver=deliver, heartbeat=lambda: replicas.beat(REPLICA))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -160,12 +168,42 @@ def _stop(engine: Engine, scheduler, servers: list[Callable[[], None]]) -> None:
     stuck = engine.services.jobs.wait_idle(STOP_JOBS_SECONDS)
     for stop_server in servers:
         stop_server()
+    replicas = Replicas(engine.services.store.db)
+    replicas.interrupt_runs_of([REPLICA])  # the scans abandoned above: closed, not left running
+    replicas.forget(REPLICA)
     if stuck:
         logging.getLogger("sentinel.run").error(messages.RUN_STOP_ABANDONED.format(seconds=STOP_JOBS_SECONDS,
                                                                                    jobs=", ".join(stuck)))
         _exit_now(messages.RUN_STOPPED, 1)  # Python would otherwise wait for the stuck threads at exit, forever
     typer.echo(messages.RUN_STOPPED)
     watchdog.cancel()
+
+
+@contextmanager
+def _replica(engine: Engine, *, beat_every: float) -> Iterator[None]:
+    """This process as a replica for the block: runs dead processes left running are closed first, a heartbeat keeps
+    others from closing ours, and whatever ends the block (Ctrl-C, SIGTERM, an error) closes our runs still open."""
+    replicas = Replicas(engine.services.store.db)
+    if closed := replicas.close_abandoned(REPLICA):
+        typer.echo(messages.RUNS_INTERRUPTED.format(count=closed), err=True)
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.is_set():
+            replicas.beat(REPLICA)
+            stop.wait(beat_every)
+
+    threading.Thread(target=beat, name="heartbeat", daemon=True).start()
+    try:
+        yield
+    finally:
+        stop.set()
+        replicas.interrupt_runs_of([REPLICA])
+        replicas.forget(REPLICA)
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _exit_now(text: str, code: int) -> None:

@@ -14,7 +14,7 @@ from agents._core.logs import bound
 from agents._core.nodes.proposal_state import DecisionPayload
 from agents._core.odoo.errors import OdooError
 from agents._core.policy_book import PolicyUnavailable
-from agents._core.services import Services
+from agents._core.services import REPLICA, Services
 from agents._core.watcher import Finding, RecordRef
 from state import Proposal
 
@@ -82,7 +82,7 @@ class Engine:
         store = self.services.store
         connection = self._connection(agent)
         now = self.services.clock()  # the run's times follow the engine's clock, as its findings do
-        run = None if dry_run else store.start_run(agent, connection, at=now)
+        run = None if dry_run else store.start_run(agent, connection, at=now, replica=REPLICA)
         with bound(run_id=run.id if run else None, agent=agent):
             return self._scan(agent, run.id if run else None, now, dry_run=dry_run, keep_findings=keep_findings)
 

@@ -167,6 +167,7 @@ AUDIT_BROKEN = "audit trail broken at event {seq}: {reason} ({checked} events ch
 PAUSED = "paused: nothing will be written to Odoo until `runner.py resume` (detection and proposals go on)"
 RESUMED = "resumed: approved actions that waited will now be carried out"
 RUN_STOPPED = "sentinel stopped"
+RUNS_INTERRUPTED = "{count} scan(s) left running by a process that stopped or died were closed as interrupted"
 RUN_STOP_ABANDONED = ("stopping with jobs still running after {seconds:g}s, abandoned: {jobs} (what they were doing is taken "
                       "up at the next start; see /healthz for a job that is stuck)")
 RUN_STOP_FORCED = "sentinel stopped: the stop took longer than {seconds:g}s and was forced"

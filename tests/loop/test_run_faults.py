@@ -21,11 +21,11 @@ from pathlib import Path
 
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
-from sqlmodel import col
+from sqlmodel import col, select
 
 from agents._core.odoo.sandbox import Sandbox
 from runner import STOP_BOUND_SECONDS
-from state import Database, Proposal, Store
+from state import AgentRun, Database, Proposal, Store
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD = ROOT / "tests/policy/bad"
@@ -190,3 +190,46 @@ def test_a_stuck_odoo_call_shows_in_healthz_and_sigterm_still_stops_run_within_t
     assert seconds < STOP_BOUND_SECONDS, output
     assert process.returncode == 1, output  # abandoned work is not a clean stop
     assert "abandoned: scan:approval_watcher@default" in output and output.rstrip().endswith("sentinel stopped"), output
+    runs = Store(Database(f"sqlite:///{tmp_path / 'run.db'}")).last_runs()
+    assert {agent: run.status for agent, run in runs.items()} == dict.fromkeys(AGENTS, "interrupted")
+
+
+def once(tmp_path: Path, url: str) -> subprocess.Popen:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("ODOO_", "SENTINEL_"))},
+           "SENTINEL_DATABASE_URL": f"sqlite:///{tmp_path / 'once.db'}", "ODOO_TIMEOUT": "600",
+           "ODOO_URL": url, "ODOO_DB": "sandbox", "ODOO_USER": "admin", "ODOO_PASSWORD": "admin"}
+    return subprocess.Popen([sys.executable, "runner.py", "once", "approval_watcher"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_once_stopped_closes_its_run_as_interrupted_and_a_killed_ones_run_is_closed_at_the_next_start(tmp_path: Path) -> None:
+    store = Store(Database(f"sqlite:///{tmp_path / 'once.db'}"))
+
+    def running_runs() -> list:
+        return [r for r in store.last_runs().values() if r.status == "running"]
+
+    with black_hole() as url:
+        process = once(tmp_path, url)
+        wait_for("the scan started", running_runs)
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+        assert process.returncode != 0
+        assert store.last_runs()["approval_watcher"].status == "interrupted"
+        killed = once(tmp_path, url)
+        wait_for("the next scan started", running_runs)
+        killed.kill()  # kill -9: nothing of it runs to close its run
+        killed.communicate()
+        assert store.last_runs()["approval_watcher"].status == "running"
+        nxt = once(tmp_path, url)
+        try:
+            wait_for("the left-behind run closed at the next start",
+                     lambda: any(r.status == "interrupted" and r.replica.endswith(f":{killed.pid}")
+                                 for r in runs_of(store)))
+        finally:
+            nxt.kill()
+            nxt.communicate()
+
+
+def runs_of(store: Store) -> list:
+    with store.db.session() as session:
+        return list(session.exec(select(AgentRun)))
