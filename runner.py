@@ -29,6 +29,7 @@ from agents._core.render import outcome_text, proposal_text
 from agents._core.services import PAUSED_FLAG, REPLICA, Services, utc_now
 from agents._core.settings import OdooConnection, Settings
 from state import Audit, Database, Store
+from state.audit_key import AuditKeyError, resolve_audit_key
 from state.replicas import Replicas
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Sentinel: watch Odoo queues, propose escalations.")
@@ -66,7 +67,7 @@ def build_engine(
         return open_gateway(name, conn.url, conn.db, conn.user, conn.secret(), timeout=conn.timeout)
 
     services = Services(
-        settings=settings, store=store, audit=Audit(db), agents=agents, policies=book,
+        settings=settings, store=store, audit=_audit(db, settings), agents=agents, policies=book,
         gateway_factory=gateway_factory, clock=clock, model=model if model is not None else settings.model,
         llm_breaker=CircuitBreaker(settings.llm_failures_to_open, settings.llm_cool_off),
     )
@@ -431,10 +432,19 @@ def _decide(proposal_id: str, decision, who: str, reason: Optional[str]) -> None
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the hash chain; exit 1 naming the first broken event."""
-    result = Audit(_database()).verify()
+    result = _audit(_database()).verify()
     if not result.ok:
         _fail(messages.AUDIT_BROKEN.format(seq=result.first_broken_seq, reason=result.reason, checked=result.checked))
     typer.echo(messages.AUDIT_OK.format(checked=result.checked))
+
+
+@audit_app.command("rekey")
+def audit_rekey() -> None:
+    """Key a trail written before the audit key existed (once): the plain chain is checked, then signed with the key."""
+    result = _audit(_database()).rekey()
+    if not result.ok:
+        _fail(messages.AUDIT_BROKEN.format(seq=result.first_broken_seq, reason=result.reason, checked=result.checked))
+    typer.echo(messages.AUDIT_REKEYED.format(checked=result.checked))
 
 
 @app.command()
@@ -455,7 +465,7 @@ def resume() -> None:
 def _set_paused(paused: bool, reason: Optional[str]) -> None:
     db = _database()
     Store(db).set_flag(PAUSED_FLAG, "true" if paused else "false")
-    Audit(db).append("sentinel.paused" if paused else "sentinel.resumed", actor="cli", data={"reason": reason})
+    _audit(db).append("sentinel.paused" if paused else "sentinel.resumed", actor="cli", data={"reason": reason})
     typer.echo(messages.PAUSED if paused else messages.RESUMED)
 
 
@@ -465,6 +475,17 @@ def _database() -> Database:
     db = Database(Settings().resolved_database_url())
     db.migrate()
     return db
+
+
+def _audit(db: Database, settings: Settings | None = None) -> Audit:
+    """The audit trail signed with the key kept outside the database (SENTINEL_AUDIT_KEY or its key file)."""
+    settings = settings or Settings()
+    secret = settings.audit_key.get_secret_value() if settings.audit_key else None
+    try:
+        return Audit(db, key=resolve_audit_key(key=secret, key_file=settings.audit_key_file, db=db))
+    except AuditKeyError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
 
 
 def _store() -> Store:

@@ -163,6 +163,7 @@ POLICY_REFUSED = "The new policy for {agent} was refused; the previous one stays
 UNKNOWN_AGENT = "no agent named '{agent}' (agents: {known})"
 POLICY_NO_AGENT = "{file}: no agent of that name (agents: {known}); a policy file is named after its agent folder"
 AUDIT_OK = "audit trail intact: {checked} events verified"
+AUDIT_REKEYED = "audit trail keyed: {checked} events verified and signed with the audit key"
 AUDIT_BROKEN = "audit trail broken at event {seq}: {reason} ({checked} events checked before it)"
 PAUSED = "paused: nothing will be written to Odoo until `runner.py resume` (detection and proposals go on)"
 RESUMED = "resumed: approved actions that waited will now be carried out"

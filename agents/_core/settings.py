@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     llm_cool_off: float = Field(default=300.0, ge=0, validation_alias="SENTINEL_LLM_COOL_OFF")
     # How often `run` expires overdue proposals and delivers the outbox.
     housekeeping_seconds: float = Field(default=30.0, validation_alias="SENTINEL_HOUSEKEEPING_SECONDS")
+    # The audit chain's HMAC key, kept out of the database; unset: a key file (created 0600 on first use).
+    audit_key: SecretStr | None = Field(default=None, validation_alias="SENTINEL_AUDIT_KEY")
+    audit_key_file: Path | None = Field(default=None, validation_alias="SENTINEL_AUDIT_KEY_FILE")
     # A periodic job (scan, sweep, delivery, reload, digest) running longer than this is reported stuck in /healthz.
     stuck_job_seconds: float = Field(default=600.0, validation_alias="SENTINEL_STUCK_JOB_SECONDS")
     odoo_url: str | None = Field(default=None, validation_alias="ODOO_URL")

@@ -7,27 +7,9 @@ import subprocess
 import sys
 from datetime import timedelta
 
-import pytest
-
 from state import AgentRun, Database, Store
 from state.replicas import STALE_AFTER, Replicas
 from state.tables import utcnow
-from tests.pg import fresh_schema, postgres_url_or_skip
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path) -> Database:  # noqa: ANN001 - tmp_path
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 's.db'}")
-        database.migrate()
-        yield database
-        database.close()
-        return
-    with fresh_schema(postgres_url_or_skip()) as url:
-        database = Database(url)
-        database.migrate()
-        yield database
-        database.close()
 
 
 def dead_pid() -> int:
