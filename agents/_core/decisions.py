@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -14,6 +15,7 @@ from agents._core.odoo.values import m2o_id
 from agents._core.snoozes import record_snooze
 from state import Proposal
 
+log = logging.getLogger(__name__)
 _TO_STATUS: dict[Decision, str] = {"approve": "approved", "reject": "rejected", "expire": "expired", "snooze": "snoozed"}
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 
@@ -130,10 +132,13 @@ def sweep_expired(engine: Engine) -> list[Outcome]:
     now = engine.services.clock()
     outcomes = []
     for proposal in engine.services.store.expired_candidates(now):
-        outcome = decide(engine, proposal.id, "expire", Actor("system", "expiry"))
-        outcomes.append(outcome)
-        if outcome.ok:  # only the CAS winner escalates: a click racing the sweep cannot give two next tiers
-            engine.escalate(proposal)
+        try:
+            outcome = decide(engine, proposal.id, "expire", Actor("system", "expiry"))
+            outcomes.append(outcome)
+            if outcome.ok:  # only the CAS winner escalates: a click racing the sweep cannot give two next tiers
+                engine.escalate(proposal)
+        except Exception:  # noqa: BLE001 - one proposal (one agent's Odoo, one bug) must not stop the others' expiry
+            log.exception("expiry of %s failed; the next sweep tries again", proposal.id)
     return outcomes
 
 
@@ -148,6 +153,9 @@ def recover_stuck(engine: Engine, *, older_than: timedelta = timedelta(minutes=1
     stuck = [p for status in ("approved", "executing") for p in services.store.list_proposals(status=status)
              if p.updated_at <= cutoff]
     for proposal in stuck:
-        engine.recover(proposal.id)
+        try:
+            engine.recover(proposal.id)
+        except Exception:  # noqa: BLE001 - the others are still recovered; this one at the next sweep
+            log.exception("recovery of %s failed; the next sweep tries again", proposal.id)
     return [p.id for p in stuck]
 
