@@ -28,7 +28,8 @@ def resolve_audit_key(*, key: str | None, key_file: Path | None, db: Database) -
                                 "(e.g. from `openssl rand -hex 32`)")
         return key.encode()
     if key_file is None:
-        folder = Path(db.engine.url.database or "").parent if not db.is_postgres else Path.cwd() / ".sentinel"
+        file_db = not db.is_postgres and db.engine.url.database not in (None, "", ":memory:")
+        folder = Path(db.engine.url.database or "").parent if file_db else Path.cwd() / ".sentinel"
         key_file = folder / KEY_FILE_NAME
         if db.is_postgres:  # replicas on other hosts would each make their own key, and fail each other's verify
             log.warning("SENTINEL_AUDIT_KEY is not set: using %s; give every replica the same key", key_file)
