@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30.0
 # Serializes schema set-up (migrate() and the checkpointer's own setup()) across replicas that start at the same moment.
-_SETUP_LOCK_KEY = int.from_bytes(hashlib.sha256(b"sentinel.state.migrate").digest()[:8], "big", signed=True)
+# Not the key earlier versions waited on with pg_advisory_xact_lock: such a blocked waiter (an older replica still
+# starting) would hold a snapshot that the CREATE INDEX CONCURRENTLY under this lock waits for: a deadlock.
+_SETUP_LOCK_KEY = int.from_bytes(hashlib.sha256(b"sentinel.state.setup").digest()[:8], "big", signed=True)
 _SETUP_POLL_S = 0.1
 _WRITE = "sentinel_write"
 
