@@ -134,25 +134,23 @@ def run(
     for noisy in ("apscheduler", "alembic"):  # every tick and migration step is not news
         logging.getLogger(noisy).setLevel(logging.WARNING)
     engine = _engine()
-    replicas = Replicas(engine.services.store.db)
-    if closed := replicas.close_abandoned(REPLICA):
-        logging.getLogger("sentinel.run").warning(messages.RUNS_INTERRUPTED.format(count=closed))
-    replicas.beat(REPLICA)
-    slack = _start_slack(engine, host, port)  # SLACK_BOT_TOKEN set: Slack delivers and decides, else the console
-    ops = None if slack else _start_ops(engine, host, port)
-    deliver = slack.deliver if slack else lambda: deliver_outbox(engine.services.store, typer.echo, odoo_url=_odoo_url(engine))
-    scheduler = build_scheduler(engine, deliver=deliver, heartbeat=lambda: replicas.beat(REPLICA))
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    scheduler.start()
-    jobs = scheduler.get_jobs()
-    typer.echo(f"sentinel running: {', '.join(sorted({j.name for j in jobs if not j.id.startswith(DIGEST_JOB)}))}")
-    digests = sorted(f"{j.id.removeprefix(DIGEST_JOB)} at {j.trigger}" for j in jobs if j.id.startswith(DIGEST_JOB))
-    if digests:
-        typer.echo(f"daily digests: {', '.join(digests)}")
-    stop.wait()
-    _stop(engine, scheduler, [s.stop for s in (slack, ops) if s])
+    with _replica(engine, beat_every=10.0):
+        slack = _start_slack(engine, host, port)  # SLACK_BOT_TOKEN set: Slack delivers and decides, else the console
+        ops = None if slack else _start_ops(engine, host, port)
+        deliver = slack.deliver if slack else lambda: deliver_outbox(engine.services.store, typer.echo,
+                                                                      odoo_url=_odoo_url(engine))
+        scheduler = build_scheduler(engine, deliver=deliver)
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        scheduler.start()
+        jobs = scheduler.get_jobs()
+        typer.echo(f"sentinel running: {', '.join(sorted({j.name for j in jobs if not j.id.startswith(DIGEST_JOB)}))}")
+        digests = sorted(f"{j.id.removeprefix(DIGEST_JOB)} at {j.trigger}" for j in jobs if j.id.startswith(DIGEST_JOB))
+        if digests:
+            typer.echo(f"daily digests: {', '.join(digests)}")
+        stop.wait()
+        _stop(engine, scheduler, [s.stop for s in (slack, ops) if s])
 
 
 STOP_JOBS_SECONDS = 10.0  # what `run --help` promises: jobs get this long to finish after SIGTERM...
@@ -169,12 +167,10 @@ def _stop(engine: Engine, scheduler, servers: list[Callable[[], None]]) -> None:
     stuck = engine.services.jobs.wait_idle(STOP_JOBS_SECONDS)
     for stop_server in servers:
         stop_server()
-    replicas = Replicas(engine.services.store.db)
-    replicas.interrupt_runs_of([REPLICA])  # the scans abandoned above: closed, not left running
-    replicas.forget(REPLICA)
     if stuck:
         logging.getLogger("sentinel.run").error(messages.RUN_STOP_ABANDONED.format(seconds=STOP_JOBS_SECONDS,
                                                                                    jobs=", ".join(stuck)))
+        Replicas(engine.services.store.db).interrupt_runs_of([REPLICA])  # _exit_now skips _replica's own clean-up
         _exit_now(messages.RUN_STOPPED, 1)  # Python would otherwise wait for the stuck threads at exit, forever
     typer.echo(messages.RUN_STOPPED)
     watchdog.cancel()
@@ -186,7 +182,7 @@ def _replica(engine: Engine, *, beat_every: float) -> Iterator[None]:
     others from closing ours, and whatever ends the block (Ctrl-C, SIGTERM, an error) closes our runs still open."""
     replicas = Replicas(engine.services.store.db)
     if closed := replicas.close_abandoned(REPLICA):
-        typer.echo(messages.RUNS_INTERRUPTED.format(count=closed), err=True)
+        logging.getLogger("sentinel.run").warning(messages.RUNS_INTERRUPTED.format(count=closed))
     stop = threading.Event()
 
     def beat() -> None:

@@ -72,8 +72,7 @@ def reload_policy(engine: Engine, agent: str) -> None:
     services.audit.append("policy.loaded", actor="system:reload", data={"agent": agent, "sha256": loaded.sha256})
 
 
-def build_scheduler(engine: Engine, *, deliver: Callable[[], object],
-                    heartbeat: Callable[[], object] = lambda: None) -> BackgroundScheduler:
+def build_scheduler(engine: Engine, *, deliver: Callable[[], object]) -> BackgroundScheduler:
     """coalesce: ticks missed while the process was down run once, not in a burst; max_instances=1: a slow job is
     never overlapped by its next tick (and, being its own job, holds up nothing else). Every job also runs once at start."""
     services = engine.services
@@ -107,7 +106,6 @@ def build_scheduler(engine: Engine, *, deliver: Callable[[], object],
         "expiry": partial(sweep_expired, engine),
         "recovery": partial(recover_stuck, engine),
         "delivery": deliver,
-        "heartbeat": heartbeat,  # other replicas leave this one's runs alone while it beats
     }
     for name, chore in chores.items():
         scheduler.add_job(jobs.guard(name, chore, stuck_after=stuck_after),
