@@ -12,7 +12,8 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
@@ -24,6 +25,7 @@ from agents._core.cli.failures import ExitCode
 from agents._core.cli.group import SentinelGroup, root_options
 from agents._core.cli.jsonout import JSON_OPTION
 from agents._core.cli.jsonout import echo as json_echo
+from agents._core.breaker import CircuitBreaker
 from agents._core.console import deliver_outbox
 from agents._core.decisions import Actor, decide, recover_stuck
 from agents._core.engine import Engine
@@ -32,9 +34,11 @@ from agents._core.policy import PolicyError, load_policy
 from agents._core.policy_book import PolicyBook
 from agents._core.registry import RegistryError, discover
 from agents._core.render import outcome_text, proposal_text
-from agents._core.services import PAUSED_FLAG, Services, utc_now
+from agents._core.services import PAUSED_FLAG, REPLICA, Services, utc_now
 from agents._core.settings import DEFAULT_CONNECTION, OdooConnection, Settings
 from state import Audit, Database, Store
+from state.audit_key import AuditKeyError, resolve_audit_key
+from state.replicas import Replicas
 from state.tables import ProposalStatus
 
 interrupt.imports_done()
@@ -82,8 +86,9 @@ def build_engine(
         store.record_policy_version(name, str(loaded.path), loaded.sha256, loaded.text)
 
     services = Services(
-        settings=settings, store=store, audit=Audit(db), agents=agents, policies=book,
+        settings=settings, store=store, audit=_audit(db, settings), agents=agents, policies=book,
         gateway_factory=gateway_factory, clock=clock, model=model if model is not None else settings.model,
+        llm_breaker=CircuitBreaker(settings.llm_failures_to_open, settings.llm_cool_off),
     )
     engine = Engine(services, db.checkpointer())
     gc.freeze()  # the imports' long-lived objects leave the collector's sight: a full collection then walks only scan data
@@ -160,7 +165,9 @@ def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="De
         _fail(messages.UNKNOWN_AGENT.format(agent=agent, known=", ".join(engine.services.agents)), EXIT_USAGE)
     if not engine.services.policies.ready(agent):
         raise typer.Exit(1)  # the one line saying why was printed at start
-    report = engine.run_once(agent, dry_run=dry_run, keep_findings=False)
+    with _replica(engine, beat_every=10.0):
+        signal.signal(signal.SIGTERM, _interrupt)  # like Ctrl-C: the run is closed as interrupted, not left running
+        report = engine.run_once(agent, dry_run=dry_run, keep_findings=False)
     if as_json:
         json_echo({"agent": agent, "ok": report.ok, "error": report.error, "found": report.found,
                    "proposals": report.proposal_ids, "dropped": report.dropped, "disabled": report.disabled,
@@ -199,9 +206,12 @@ def run(
     Every policy is checked against its Odoo at start (a refused one: exit 1) and on each reload (a refused one: the
     previous stays in force). An Odoo that cannot be reached at start is said in one line; its agents' scans wait,
     checking again before each scan until the check passes.
+
+    SIGTERM stops it within 15 seconds: running jobs get 10 seconds to finish; one still running then (a stuck Odoo
+    call) is abandoned, named in the log, and the exit code is 1. What it was doing is taken up again at the next start.
     """
     from agents._core import logs
-    from agents._core.scheduler import DIGEST_JOB, PRUNE_JOB, build_scheduler, housekeeping_job
+    from agents._core.scheduler import DIGEST_JOB, PRUNE_JOB, build_scheduler
 
     logs.configure(secrets=_secrets(Settings()))  # JSON lines on stderr, with run and proposal ids; secrets redacted
     for noisy in ("apscheduler", "alembic"):  # every tick and migration step is not news
@@ -214,31 +224,90 @@ def run(
         refused.append(line)
         stop.set()
 
-    slack = _start_slack(engine, host, port, on_refused)  # SLACK_BOT_TOKEN set: Slack delivers and decides, else the console
-    ops = None if slack else _start_ops(engine, host, port)
-    deliver = slack.deliver if slack else lambda: deliver_outbox(engine.services.store, typer.echo, odoo_urls=_odoo_urls(engine.services.settings))
-    scheduler = build_scheduler(engine, housekeeping=housekeeping_job(engine, deliver))
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    scheduler.start()
-    jobs = scheduler.get_jobs()
-    scans = sorted(j.name for j in jobs if not j.id.startswith((DIGEST_JOB, PRUNE_JOB)))
-    typer.echo(f"sentinel running: {', '.join(scans)}")
-    digests = sorted(f"{j.id.removeprefix(DIGEST_JOB)} at {j.trigger}" for j in jobs if j.id.startswith(DIGEST_JOB))
-    if digests:
-        typer.echo(f"daily digests: {', '.join(digests)}")
-    if scheduler.get_job(PRUNE_JOB):
-        settings = engine.services.settings
-        typer.echo(messages.RETENTION_ON.format(days=settings.retention_days, hours=f"{settings.prune_hours:g}"))
-    stop.wait()
-    scheduler.shutdown(wait=True)  # lets a running scan finish: no half-done tick
-    if slack:
-        slack.stop()
-    if ops:
-        ops.stop()
-    if refused:
+    with _replica(engine, beat_every=10.0):
+        slack = _start_slack(engine, host, port, on_refused)  # SLACK_BOT_TOKEN set: Slack decides, else the console
+        ops = None if slack else _start_ops(engine, host, port)
+        deliver = slack.deliver if slack else lambda: deliver_outbox(engine.services.store, typer.echo,
+                                                                      odoo_urls=_odoo_urls(engine.services.settings))
+        scheduler = build_scheduler(engine, deliver=deliver)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        scheduler.start()
+        jobs = scheduler.get_jobs()
+        names = sorted({j.name for j in jobs if not j.id.startswith((DIGEST_JOB, PRUNE_JOB))})
+        typer.echo(f"sentinel running: {', '.join(names)}")
+        digests = sorted(f"{j.id.removeprefix(DIGEST_JOB)} at {j.trigger}" for j in jobs if j.id.startswith(DIGEST_JOB))
+        if digests:
+            typer.echo(f"daily digests: {', '.join(digests)}")
+        if scheduler.get_job(PRUNE_JOB):
+            settings = engine.services.settings
+            typer.echo(messages.RETENTION_ON.format(days=settings.retention_days, hours=f"{settings.prune_hours:g}"))
+        stop.wait()
+        _stop(engine, scheduler, [s.stop for s in (slack, ops) if s], refused=refused)
+
+
+STOP_JOBS_SECONDS = 10.0  # what `run --help` promises: jobs get this long to finish after SIGTERM...
+STOP_BOUND_SECONDS = 15.0  # ...and the process is gone within this, whatever is stuck
+
+
+def _stop(engine: Engine, scheduler, servers: list[Callable[[], None]], *,  # noqa: ANN001 - BackgroundScheduler
+          refused: list[str]) -> None:
+    """Stop within STOP_BOUND_SECONDS: a running scan may finish (no half-done tick), a stuck one is abandoned."""
+    forced = messages.RUN_STOP_FORCED.format(seconds=STOP_BOUND_SECONDS)
+    watchdog = threading.Timer(STOP_BOUND_SECONDS, _exit_now, args=[forced, 1])
+    watchdog.daemon = True
+    watchdog.start()  # whatever below hangs (a server thread, a database call), the bound holds
+    scheduler.shutdown(wait=False)
+    stuck = engine.services.jobs.wait_idle(STOP_JOBS_SECONDS)
+    for stop_server in servers:
+        stop_server()
+    if stuck:
+        logging.getLogger("sentinel.run").error(messages.RUN_STOP_ABANDONED.format(seconds=STOP_JOBS_SECONDS,
+                                                                                   jobs=", ".join(stuck)))
+        Replicas(engine.services.store.db).interrupt_runs_of([REPLICA])  # _exit_now skips _replica's own clean-up
+        _exit_now(messages.RUN_STOPPED, 1)  # Python would otherwise wait for the stuck threads at exit, forever
+    watchdog.cancel()
+    if refused:  # Slack refused the bot token: one line, exit 1
         _fail(f"Slack: {refused[0]}")
-    typer.echo("sentinel stopped")
+    typer.echo(messages.RUN_STOPPED)
+
+
+@contextmanager
+def _replica(engine: Engine, *, beat_every: float) -> Iterator[None]:
+    """This process as a replica for the block: runs dead processes left running are closed first, a heartbeat keeps
+    others from closing ours, and whatever ends the block (Ctrl-C, SIGTERM, an error) closes our runs still open."""
+    replicas = Replicas(engine.services.store.db)
+    if closed := replicas.close_abandoned(REPLICA):
+        logging.getLogger("sentinel.run").warning(messages.RUNS_INTERRUPTED.format(count=closed))
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.is_set():
+            replicas.beat(REPLICA)
+            stop.wait(beat_every)
+
+    threading.Thread(target=beat, name="heartbeat", daemon=True).start()
+    try:
+        yield
+    finally:
+        stop.set()
+        replicas.interrupt_runs_of([REPLICA])
+        replicas.forget(REPLICA)
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _exit_now(text: str, code: int) -> None:
+    import os
+
+    typer.echo(text)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
 
 
 @app.command()
@@ -548,13 +617,22 @@ def _decide(proposal_id: str, decision, who: str, reason: Optional[str]) -> None
 @audit_app.command("verify")
 def audit_verify(as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """Check the hash chain; exit 1 naming the first broken event."""
-    result = Audit(_database()).verify()
+    result = _audit(_database()).verify()
     if as_json:
         json_echo(result)
         raise typer.Exit(0 if result.ok else 1)
     if not result.ok:
         _fail(messages.AUDIT_BROKEN.format(seq=result.first_broken_seq, reason=result.reason, checked=result.checked))
     typer.echo(messages.AUDIT_OK.format(checked=result.checked))
+
+
+@audit_app.command("rekey")
+def audit_rekey() -> None:
+    """Key a trail written before the audit key existed (once): the plain chain is checked, then signed with the key."""
+    result = _audit(_database()).rekey()
+    if not result.ok:
+        _fail(messages.AUDIT_BROKEN.format(seq=result.first_broken_seq, reason=result.reason, checked=result.checked))
+    typer.echo(messages.AUDIT_REKEYED.format(checked=result.checked))
 
 
 @app.command()
@@ -575,7 +653,7 @@ def resume() -> None:
 def _set_paused(paused: bool, reason: Optional[str]) -> None:
     db = _database()
     Store(db).set_flag(PAUSED_FLAG, "true" if paused else "false")
-    Audit(db).append("sentinel.paused" if paused else "sentinel.resumed", actor="cli", data={"reason": reason})
+    _audit(db).append("sentinel.paused" if paused else "sentinel.resumed", actor="cli", data={"reason": reason})
     typer.echo(messages.PAUSED if paused else messages.RESUMED)
 
 
@@ -598,6 +676,17 @@ def _database() -> Database:
     db = Database(Settings().resolved_database_url())
     db.migrate()
     return db
+
+
+def _audit(db: Database, settings: Settings | None = None) -> Audit:
+    """The audit trail signed with the key kept outside the database (SENTINEL_AUDIT_KEY or its key file)."""
+    settings = settings or Settings()
+    secret = settings.audit_key.get_secret_value() if settings.audit_key else None
+    try:
+        return Audit(db, key=resolve_audit_key(key=secret, key_file=settings.audit_key_file, db=db))
+    except AuditKeyError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
 
 
 def _store() -> Store:

@@ -1,8 +1,14 @@
-"""The append-only, hash-chained audit trail and its verifier."""
+"""The append-only, hash-chained audit trail and its verifier.
+
+Keyed (the production setting): each hash is an HMAC-SHA256 with a key kept outside the database, and the head record
+carries an HMAC too. Whoever can write the database but not read the key can then neither recompute the chain after an
+edit nor move the head back after deleting the newest events. Without a key (tools, old trails) hashes are plain sha256.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -18,12 +24,15 @@ GENESIS_HASH = "0" * 64
 # events would leave a chain that still verifies.
 HEAD_FLAG = "audit.head"
 _BATCH = 1000
+_SQLITE_NO_UPDATE = ("CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+                     "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only (UPDATE refused)'); END")  # as 0001 made it
 
 
 def event_hash(
-    *, seq: int, at: datetime, kind: str, actor: str, proposal_id: str | None, data: JSONObject, prev_hash: str
+    *, seq: int, at: datetime, kind: str, actor: str, proposal_id: str | None, data: JSONObject, prev_hash: str,
+    key: bytes | None = None,
 ) -> str:
-    """sha256 of the canonical JSON of the event; an outside verifier can recompute it from the row."""
+    """HMAC-SHA256 (with `key`) or sha256 of the canonical JSON of the event: a verifier recomputes it from the row."""
     body = {
         "seq": seq,
         "at": at.isoformat(timespec="microseconds"),
@@ -33,7 +42,12 @@ def event_hash(
         "data": data,
         "prev_hash": prev_hash,
     }
-    return hashlib.sha256(_json.canonical(body).encode()).hexdigest()
+    canonical = _json.canonical(body).encode()
+    return hmac.new(key, canonical, hashlib.sha256).hexdigest() if key else hashlib.sha256(canonical).hexdigest()
+
+
+def head_mac(seq: int, hash_: str, key: bytes) -> str:
+    return hmac.new(key, f"audit.head:{seq}:{hash_}".encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +62,9 @@ class VerifyResult:
 class Audit:
     """Appends events under a lock, so concurrent writers still form one gap-free chain."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, key: bytes | None = None) -> None:
         self.db = db
+        self.key = key
 
     def append(self, kind: str, *, actor: str, proposal_id: str | None = None, data: JSONObject) -> AuditEvent:
         # Hash exactly what the JSON column will give back, so verify() recomputes the same digest.
@@ -73,11 +88,12 @@ class Audit:
                 data=stored_data,
                 prev_hash=prev_hash,
                 hash=event_hash(
-                    seq=seq, at=at, kind=kind, actor=actor, proposal_id=proposal_id, data=stored_data, prev_hash=prev_hash
+                    seq=seq, at=at, kind=kind, actor=actor, proposal_id=proposal_id, data=stored_data, prev_hash=prev_hash,
+                    key=self.key,
                 ),
             )
             session.add(event)
-            _set_head(session, self.db, seq, event.hash)
+            _set_head(session, self.db, seq, event.hash, self.key)
         return event
 
     def events(self, proposal_id: str | None = None) -> list[AuditEvent]:
@@ -103,16 +119,50 @@ class Audit:
                         return _broken(checked, expected, f"event {expected} is missing (the next one is {event.seq})")
                     if event.prev_hash != prev_hash:
                         return _broken(checked, event.seq, f"prev_hash does not match event {expected - 1}'s hash")
-                    if event.hash != _recompute(event):
-                        return _broken(checked, event.seq, "hash does not match the content: the event was altered")
+                    if event.hash != _recompute(event, self.key):
+                        reason = ("hashed without the audit key (written before the key was set): run `runner.py audit "
+                                  "rekey` once" if self.key and event.hash == _recompute(event, None) else
+                                  "hash does not match the content: the event was altered")
+                        return _broken(checked, event.seq, reason)
                     checked, prev_hash = event.seq, event.hash
                     session.expunge(event)  # keep memory flat on long trails
                 if len(batch) < _BATCH:
                     break
-        return _check_head(recorded_head, checked, prev_hash)
+        return _check_head(recorded_head, checked, prev_hash, self.key)
+
+    def rekey(self) -> VerifyResult:
+        """Key a trail written without a key (explicitly, once): the plain chain must verify, then every hash and the
+        head are recomputed with the key in one transaction. Returns the plain verification (not ok: nothing changed)."""
+        if self.key is None:
+            raise ValueError("rekey needs the audit key")
+        plain = Audit(self.db).verify()
+        if not plain.ok:
+            return plain
+        with self.db.session(write=True) as session:
+            connection = session.connection()
+            # The one sanctioned rewrite: the append-only trigger is lifted for this transaction only.
+            if self.db.is_postgres:
+                connection.exec_driver_sql("LOCK TABLE audit_event IN EXCLUSIVE MODE")
+                connection.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_change")
+            else:
+                connection.exec_driver_sql("DROP TRIGGER audit_event_no_update")
+            prev_hash, seq = GENESIS_HASH, 0
+            for event in session.exec(select(AuditEvent).order_by(col(AuditEvent.seq))).all():
+                event.prev_hash = prev_hash
+                event.hash = _recompute(event, self.key)
+                session.add(event)
+                session.flush()
+                prev_hash, seq = event.hash, event.seq
+            if seq:
+                _set_head(session, self.db, seq, prev_hash, self.key)
+            if self.db.is_postgres:
+                connection.exec_driver_sql("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_change")
+            else:
+                connection.exec_driver_sql(_SQLITE_NO_UPDATE)
+        return plain
 
 
-def _recompute(event: AuditEvent) -> str:
+def _recompute(event: AuditEvent, key: bytes | None) -> str:
     return event_hash(
         seq=event.seq,
         at=event.at,
@@ -121,6 +171,7 @@ def _recompute(event: AuditEvent) -> str:
         proposal_id=event.proposal_id,
         data=event.data,
         prev_hash=event.prev_hash,
+        key=key,
     )
 
 
@@ -128,13 +179,17 @@ def _broken(checked: int, seq: int, reason: str) -> VerifyResult:
     return VerifyResult(ok=False, checked=checked, first_broken_seq=seq, reason=reason)
 
 
-def _check_head(recorded: Flag | None, last_seq: int, last_hash: str) -> VerifyResult:
+def _check_head(recorded: Flag | None, last_seq: int, last_hash: str, key: bytes | None) -> VerifyResult:
     if recorded is None:
         if last_seq == 0:
             return VerifyResult(ok=True, checked=0)
         return _broken(last_seq, last_seq, f"the chain head record ({HEAD_FLAG!r} flag) is missing")
-    head_seq_text, _, head_hash = recorded.value.partition(":")
+    head_seq_text, head_hash, mac = [*recorded.value.split(":"), "", ""][:3]
+    if not head_seq_text.isdigit():
+        return _broken(last_seq, last_seq, f"the chain head record ({HEAD_FLAG!r} flag) is unreadable")
     head_seq = int(head_seq_text)
+    if key is not None and not hmac.compare_digest(mac, head_mac(head_seq, head_hash, key)):
+        return _broken(last_seq, last_seq, "the chain head record is not signed with the audit key: it was rewritten")
     if last_seq < head_seq:
         return _broken(last_seq, last_seq + 1, f"events {last_seq + 1}..{head_seq} are missing (the head records {head_seq})")
     if last_seq > head_seq:
@@ -144,8 +199,8 @@ def _check_head(recorded: Flag | None, last_seq: int, last_hash: str) -> VerifyR
     return VerifyResult(ok=True, checked=last_seq)
 
 
-def _set_head(session: Session, db: Database, seq: int, hash_: str) -> None:
-    value, now = f"{seq}:{hash_}", utcnow()
+def _set_head(session: Session, db: Database, seq: int, hash_: str, key: bytes | None) -> None:
+    value, now = f"{seq}:{hash_}" + (f":{head_mac(seq, hash_, key)}" if key else ""), utcnow()
     session.exec(
         db.insert(Flag)
         .values(key=HEAD_FLAG, value=value, updated_at=now)

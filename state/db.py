@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,8 +28,11 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30.0
-# Serializes migrate() across replicas that start at the same moment.
-_MIGRATE_LOCK_KEY = int.from_bytes(hashlib.sha256(b"sentinel.state.migrate").digest()[:8], "big", signed=True)
+# Serializes schema set-up (migrate() and the checkpointer's own setup()) across replicas that start at the same moment.
+# Not the key earlier versions waited on with pg_advisory_xact_lock: such a blocked waiter (an older replica still
+# starting) would hold a snapshot that the CREATE INDEX CONCURRENTLY under this lock waits for: a deadlock.
+_SETUP_LOCK_KEY = int.from_bytes(hashlib.sha256(b"sentinel.state.setup").digest()[:8], "big", signed=True)
+_SETUP_POLL_S = 0.1
 _WRITE = "sentinel_write"
 
 
@@ -116,11 +120,30 @@ class Database:
         """Bring the schema to the newest Alembic revision; a no-op when it is already there."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        with translated(self._url), self._write_engine.begin() as connection:
-            if self.is_postgres:
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATE_LOCK_KEY})
+        with translated(self._url), self.setting_up(), self._write_engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    @contextmanager
+    def setting_up(self) -> Iterator[None]:
+        """Hold the schema set-up lock (PostgreSQL: a session advisory lock on its own connection) for the block.
+
+        Alembic's upgrade and LangGraph's PostgresSaver.setup() both read "which migrations ran" and then create and
+        record the missing ones: two processes doing that at once on an empty database collide (UniqueViolation on
+        checkpoint_migrations_pkey). Under this one lock the second waits, then finds everything done.
+        """
+        if not self.is_postgres:
+            yield
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            # Polled, not waited for: PostgresSaver.setup() creates indexes CONCURRENTLY, which waits for every
+            # statement running in the database, a blocked pg_advisory_lock() included: that would be a deadlock.
+            while not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _SETUP_LOCK_KEY}).scalar():
+                time.sleep(_SETUP_POLL_S)
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _SETUP_LOCK_KEY})
 
     @contextmanager
     def exclusive(self, key: str) -> Iterator[bool]:
@@ -145,7 +168,7 @@ class Database:
             if self._checkpointer is None:
                 from state.checkpoint import open_checkpointer
 
-                with translated(self._url):
+                with translated(self._url), self.setting_up():
                     self._checkpointer, self._close_checkpointer = open_checkpointer(self._url)
             return self._checkpointer
 

@@ -204,9 +204,9 @@ class Store:
 
     # --- runs, snoozes, policy versions ----------------------------------------------------------------------
 
-    def start_run(self, agent: str, connection: str, *, at: datetime | None = None) -> AgentRun:
+    def start_run(self, agent: str, connection: str, *, at: datetime | None = None, replica: str | None = None) -> AgentRun:
         """`at`: the engine's clock (a replayed or simulated history keeps its own time); now by default."""
-        run = AgentRun(agent=agent, connection=connection, started_at=_utc(at or utcnow()))
+        run = AgentRun(agent=agent, connection=connection, started_at=_utc(at or utcnow()), replica=replica)
         with self.db.session(write=True) as session:
             session.add(run)
         return run

@@ -21,7 +21,7 @@ OPEN_STATUSES: tuple[ProposalStatus, ...] = ("pending", "approved", "executing")
 Decision = Literal["approve", "reject", "expire", "snooze"]
 Mode = Literal["live", "shadow"]
 DraftSource = Literal["template", "llm"]
-RunStatus = Literal["running", "ok", "failed"]
+RunStatus = Literal["running", "ok", "failed", "interrupted"]  # interrupted: its process stopped or died mid-scan
 
 
 def utcnow() -> datetime:
@@ -99,6 +99,7 @@ class AgentRun(SQLModel, table=True):
     proposals: int = 0
     round_trips: int = 0
     found: JSONObject | None = Field(default=None, sa_type=JSON)  # rule id -> findings (the digest's per-rule counts)
+    replica: str | None = None  # host:pid of the process running it (None: written before replicas were recorded)
 
 
 class QueueSnapshot(SQLModel, table=True):
@@ -156,6 +157,15 @@ class OutboxMessage(SQLModel, table=True):
     result: JSONObject | None = Field(default=None, sa_type=JSON)
     claimed_by: str | None = None  # the worker (host:pid) delivering it now: two replicas never post a message twice
     claimed_until: datetime | None = None
+
+
+class ReplicaHeartbeat(SQLModel, table=True):
+    """A running process (`run`, `once`) and when it last said it is alive: its runs are not someone else's to close."""
+
+    __tablename__ = "replica_heartbeat"
+
+    replica: str = Field(primary_key=True)
+    beat_at: datetime = Field(default_factory=utcnow)
 
 
 class RunSlot(SQLModel, table=True):

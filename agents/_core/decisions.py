@@ -22,6 +22,7 @@ from state.tables import Decision
 
 log = logging.getLogger(__name__)
 
+log = logging.getLogger(__name__)
 _TO_STATUS: dict[Decision, str] = {"approve": "approved", "reject": "rejected", "expire": "expired", "snooze": "snoozed"}
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 
@@ -191,10 +192,13 @@ def sweep_expired(engine: Engine) -> list[Outcome]:
     now = engine.services.clock()
     outcomes = []
     for proposal in engine.services.store.expired_candidates(now):
-        outcome = decide(engine, proposal.id, "expire", Actor("system", "expiry"))
-        outcomes.append(outcome)
-        if outcome.ok:  # only the CAS winner escalates: a click racing the sweep cannot give two next tiers
-            engine.escalate(proposal)
+        try:
+            outcome = decide(engine, proposal.id, "expire", Actor("system", "expiry"))
+            outcomes.append(outcome)
+            if outcome.ok:  # only the CAS winner escalates: a click racing the sweep cannot give two next tiers
+                engine.escalate(proposal)
+        except Exception:  # noqa: BLE001 - one proposal (one agent's Odoo, one bug) must not stop the others' expiry
+            log.exception("expiry of %s failed; the next sweep tries again", proposal.id)
     return outcomes
 
 

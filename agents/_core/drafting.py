@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from pydantic_ai import Agent, ModelRetry, RunContext
 from pydantic_ai.models import Model
 
+from agents._core.breaker import CircuitBreaker
 from agents._core.policy import ActionSpec
 
 log = logging.getLogger(__name__)
@@ -64,16 +65,23 @@ def template_draft(item: DraftInput, *, fallback_reason: str | None = None) -> D
                  fallback_reason=fallback_reason)
 
 
-def draft(item: DraftInput, *, model: Model | str | None, timeout: float = 20.0) -> Draft:
-    """An LLM draft bounded by the policy, or the template when there is no model or on any failure."""
+def draft(item: DraftInput, *, model: Model | str | None, timeout: float = 20.0,
+          breaker: CircuitBreaker | None = None) -> Draft:
+    """An LLM draft bounded by the policy, or the template when there is no model, on any failure, and while the
+    breaker is open after failures in a row."""
     if model is None:
         return template_draft(item)
+    refused = breaker.allow() if breaker is not None else None
+    if refused is not None:
+        return template_draft(item, fallback_reason=refused)
     prompt = _prompt(item)
     try:
         result = _agent().run_sync(prompt, model=model, deps=item, timeout=timeout)
         output: DraftOutput = result.output
         spec = _allowed_spec(item, output)  # belt and braces: the validator already enforced it
         usage = result.usage
+        if breaker is not None:
+            breaker.succeeded()
         return Draft(
             summary=output.summary.strip(),
             rationale=output.rationale.strip(),
@@ -85,6 +93,8 @@ def draft(item: DraftInput, *, model: Model | str | None, timeout: float = 20.0)
         )
     except Exception as exc:  # noqa: BLE001 - any failure of the model means the deterministic draft
         log.warning("drafting fell back to the template: %s", exc)
+        if breaker is not None:
+            breaker.failed()
         return template_draft(item, fallback_reason=f"{type(exc).__name__}: {exc}"[:300])
 
 

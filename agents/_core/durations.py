@@ -14,6 +14,9 @@ from agents._core.policy_errors import invalid, quote
 _UNITS = (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 # Units largest first, each at most once: "1h30m" reads unambiguously, "30m1h" is more likely a slip.
 _PATTERN = re.compile("".join(rf"(?:(\d+){unit})?" for unit, _ in _UNITS))
+# Far beyond any escalation or look-back, and far inside what dates can hold: `now + duration` never overflows.
+MAX_DURATION = timedelta(days=3650)
+MAX_DAYS = 365  # a count of days a policy gives (deadline_days, safety_days): a year ahead is already a mistake
 
 
 def parse_duration(text: str) -> timedelta:
@@ -23,7 +26,16 @@ def parse_duration(text: str) -> timedelta:
         problem, fix = m.POLICY_NOT_DURATION.format(value=quote(text))
         raise ValueError(f"{problem} ({fix})")
     seconds = sum(int(n) * size for n, (_, size) in zip(match.groups(), _UNITS) if n is not None)
+    if seconds > MAX_DURATION.total_seconds():  # checked on the integer: timedelta itself overflows on 99999999999d
+        raise DurationTooLong(text)
     return timedelta(seconds=seconds)
+
+
+class DurationTooLong(ValueError):
+    def __init__(self, text: str) -> None:
+        problem, fix = m.POLICY_DURATION_TOO_LONG.format(value=quote(text), maximum=format_duration(MAX_DURATION))
+        super().__init__(f"{problem} ({fix})")
+        self.text = text
 
 
 def format_duration(td: timedelta) -> str:
@@ -53,7 +65,9 @@ def _validate(value: object) -> timedelta:
     if isinstance(value, str):
         try:
             return parse_duration(value)
-        except ValueError:
+        except DurationTooLong:
+            raise invalid(m.POLICY_DURATION_TOO_LONG, value=quote(value), maximum=format_duration(MAX_DURATION)) from None
+        except ValueError:  # not a duration at all, or digits beyond what int() reads
             pass
     raise invalid(m.POLICY_NOT_DURATION, value=quote(value))
 

@@ -101,7 +101,7 @@ class Engine:
         store = self.services.store
         connection = self._connection(agent)
         now = self.services.clock()  # the run's times follow the engine's clock, as its findings do
-        run = None if dry_run else store.start_run(agent, connection, at=now)
+        run = None if dry_run else store.start_run(agent, connection, at=now, replica=REPLICA)
         with bound(run_id=run.id if run else None, agent=agent):
             return self._scan(agent, run.id if run else None, now, dry_run=dry_run, keep_findings=keep_findings)
 

@@ -53,6 +53,9 @@ class HealthCheck:
         problems: list[str] = []
         if slack in ("degraded", "refused"):
             problems.append(m.HEALTH_SLACK.format(state=slack))
+        stuck = self.services.jobs.stuck()  # a job running far past its usual time: 503 until it ends
+        if stuck:
+            problems.append(m.HEALTH_STUCK.format(jobs=", ".join(stuck)))
         warnings: list[str] = []
         database = self._database(problems)
         odoo = self._odoo(problems)
@@ -70,6 +73,8 @@ class HealthCheck:
             "policies": policies,
             "slack": slack,
             "slack_mode": slack_mode,
+            "stuck_jobs": stuck,
+            "jobs": self.services.jobs.report(),
             "outbox_pending": len(self.services.store.pending_outbox()) if database["ok"] else None,
         }
         return (200 if not problems else 503), body

@@ -28,6 +28,11 @@ POLICY_YAML_SYNTAX = PolicyMessage("not valid YAML: {reason}", "check indentatio
 POLICY_YAML_DUPLICATE_KEY = PolicyMessage("key {key} is set twice in the same mapping", "keep one of them")
 POLICY_EMPTY_FILE = PolicyMessage("the file is empty", "start from the shipped policies/<agent>.yaml")
 POLICY_YAML_TAG = PolicyMessage("YAML tag {tag} is not supported in policies", "remove it and write the plain value")
+POLICY_TOO_BIG = PolicyMessage("the file has {size} bytes, more than the {limit} a policy may have", "keep only this agent's policy in it")
+POLICY_YAML_EXPANSION = PolicyMessage("holds more than {limit} values once its YAML aliases (*name) are expanded", "write fewer values, or fewer aliases")
+POLICY_YAML_RECURSIVE = PolicyMessage("a YAML alias (*name) refers to the mapping or list it is in", "write the values out")
+POLICY_YAML_DEPTH = PolicyMessage("nested deeper than {limit} levels", "flatten it: a policy needs a few levels of keys and lists")
+POLICY_YAML_SLOW = PolicyMessage("reading the YAML took over {seconds}s", "shorten or simplify the file")
 POLICY_NOT_MAPPING = PolicyMessage("expected a mapping of keys at the top level, got {got}", "write agent:, mode:, schedule:, ... one per line")
 
 # Shape (translated from pydantic's errors)
@@ -42,6 +47,7 @@ POLICY_TAG_MISSING = PolicyMessage("this item has no type", "add type: with one 
 POLICY_EMPTY_LIST = PolicyMessage("the list is empty", "list at least one item")
 POLICY_TOO_SMALL = PolicyMessage("{value} is too small", "use {minimum} or more")
 POLICY_TOO_LARGE = PolicyMessage("{value} is too large", "use {maximum} or less")
+POLICY_NOT_FINITE = PolicyMessage("{value} is not a finite number", "write a number, e.g. 5000")
 POLICY_OTHER = PolicyMessage("{value} is not accepted here: {reason}", "correct the value")
 
 # Kinds of value, for POLICY_WRONG_TYPE: what was expected and how to write it
@@ -66,6 +72,7 @@ POLICY_ACTION_NOUN = "an action"
 # Values
 POLICY_NOT_DURATION = PolicyMessage("{value} is not a duration", _DURATION_FIX)
 POLICY_DURATION_NEGATIVE = PolicyMessage("{value} is negative", _DURATION_FIX)
+POLICY_DURATION_TOO_LONG = PolicyMessage("{value} is longer than {maximum}", "use {maximum} or less")
 POLICY_NOT_DATE = PolicyMessage("{value} is not a date", "write it as YYYY-MM-DD, e.g. 2026-12-25")
 POLICY_NOT_TIMEZONE = PolicyMessage("{value} is not a time zone", "use an IANA name such as America/New_York")
 POLICY_NOT_TIMEZONE_GUESS = PolicyMessage("{value} is not a time zone", "did you mean {guess}?")
@@ -284,9 +291,15 @@ PRUNED = ("pruned state older than {days} days: {checkpoint_threads} proposal th
 RETENTION_ON = "retention: state older than {days} days pruned every {hours}h (the audit trail is kept)"
 PRUNE_OFF = "retention is off (SENTINEL_RETENTION_DAYS=0): nothing pruned"
 AUDIT_OK = "audit trail intact: {checked} events verified"
+AUDIT_REKEYED = "audit trail keyed: {checked} events verified and signed with the audit key"
 AUDIT_BROKEN = "audit trail broken at event {seq}: {reason} ({checked} events checked before it)"
 PAUSED = "paused: nothing will be written to Odoo until `runner.py resume` (detection and proposals go on)"
 RESUMED = "resumed: approved actions that waited will now be carried out"
+RUN_STOPPED = "sentinel stopped"
+RUNS_INTERRUPTED = "{count} scan(s) left running by a process that stopped or died were closed as interrupted"
+RUN_STOP_ABANDONED = ("stopping with jobs still running after {seconds:g}s, abandoned: {jobs} (what they were doing is taken "
+                      "up at the next start; see /healthz for a job that is stuck)")
+RUN_STOP_FORCED = "sentinel stopped: the stop took longer than {seconds:g}s and was forced"
 
 
 # --- ODOO connection: settings and transports (JSON-RPC, JSON-2) ---
@@ -393,12 +406,19 @@ SLACK_COMMAND_BAD_DURATION = "{value} is not a snooze length: write 2h, 3d or 1w
 SLACK_COMMAND_SNOOZED = ":zzz: {id} snoozed until {until}."
 SLACK_SERVICE_MISCONFIGURED = "Slack is configured without {missing}: set it, or set SLACK_APP_TOKEN for Socket Mode"
 
+# --- LLM drafting (logs and the audit trail's fallback reason) ---
+
+LLM_BREAKER_OPENED = "the LLM failed {count} times in a row: drafts use the template for {seconds}s, then one trial call"
+LLM_BREAKER_OPEN = "the LLM failed {count} times in a row; template drafts for {seconds}s more"
+LLM_BREAKER_CLOSED = "the LLM answered again: drafting with it resumes"
+
 # --- DIGEST and operations: the `digest` command and the HTTP endpoint of `run` ---
 
 DIGEST_BAD_DATE = "--date {value!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-26"
 DIGEST_NO_CHANNEL = "no agent posts to {channel}: the policies' channels are {known}"
 # /healthz: each problem in one line, for the probe's log and the person reading it
 HEALTH_SLACK = "Slack is unreachable ({state}): messages wait in the outbox and go out once it answers"
+HEALTH_STUCK = "jobs running far longer than usual (stuck?): {jobs}"
 HEALTH_DATABASE = "state database: {error}"
 HEALTH_ODOO = "Odoo connection '{name}' unreachable: {error}"
 HEALTH_ODOO_UNDEFINED = "a policy uses it, but it is not configured"

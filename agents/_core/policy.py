@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from agents._core import messages as m
-from agents._core.durations import Duration, format_duration, parse_duration
+from agents._core.durations import MAX_DAYS, Duration, format_duration, parse_duration
 from agents._core.odoo_versions import VersionRange
 from agents._core.policy_domain import OdooDomain
 from agents._core.policy_errors import PolicyError, PolicyProblem, Problems, invalid, quote
@@ -53,8 +53,8 @@ class PostNoteSpec(Strict):
 class ScheduleActivitySpec(Strict):
     type: Literal["schedule_activity"] = "schedule_activity"
     assign_to: AssignTo = "subject"
-    deadline_days: int = Field(1, ge=1)
-    max_deadline_days: int = Field(1, ge=1)  # a drafter may pick a deadline up to this; defaults to deadline_days
+    deadline_days: int = Field(1, ge=1, le=MAX_DAYS)
+    max_deadline_days: int = Field(1, ge=1, le=MAX_DAYS)  # a drafter may pick a deadline up to this; defaults to deadline_days
     summary: str | None = None
 
     @model_validator(mode="before")
@@ -107,7 +107,7 @@ class UpdateReorderMinSpec(Strict):
     max_factor: float = Field(1.5, ge=1.1, le=10)  # the new minimum is at most this times the current one
     # People told with a to-do activity on the product, e.g. procurement and finance.
     notify: list[PersonRef] = Field([], json_schema_extra=yaml_example("notify: [group:purchase.group_purchase_manager]"))
-    deadline_days: int = Field(2, ge=1)
+    deadline_days: int = Field(2, ge=1, le=MAX_DAYS)
 
 
 # A new action is one class here plus one member of this union.

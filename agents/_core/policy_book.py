@@ -3,6 +3,7 @@ one kept."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from agents._core.odoo.errors import OdooError
 from agents._core.policy import LoadedPolicy, PolicyError, PolicyProblem, load_policy
+from agents._core.policy_bounds import read_prefix
 from agents._core.registry import AgentEntry
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ class PolicyBook:
     checked_agents: set[str] | None = None  # the agents the checker applies to; None: all of them
     unchecked: dict[str, Unchecked] = field(default_factory=dict)  # agent -> why its newest policy is not checked yet
     warnings: dict[str, list[PolicyProblem]] = field(default_factory=dict)  # agent -> rules its Odoo will skip
-    _refused_text: dict[str, str] = field(default_factory=dict)  # agent -> the refused file's text
+    _refused: dict[str, bytes] = field(default_factory=dict)  # agent -> the refused file's bytes (capped)
     _waiting: dict[str, LoadedPolicy] = field(default_factory=dict)  # agent -> a new policy waiting for its check
 
     def load_all(self) -> None:
@@ -115,7 +117,7 @@ class PolicyBook:
         if text is None:
             self._remember_refused(agent)
         else:
-            self._refused_text[agent] = text
+            self._refused[agent] = text.encode("utf-8")
         kept = "the previous policy stays in force" if agent in self.loaded else "the agent will not run"
         log.error("policy refused, %s:\n%s", kept, exc)
 
@@ -126,24 +128,24 @@ class PolicyBook:
         try:
             if time.time() - path.stat().st_mtime < settle_seconds:
                 return False
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return True  # reload() reports it with file and reason
+            raw = read_prefix(path)
+        except OSError:
+            return agent not in self.problems  # reload() reports it with file and reason, once
         current = self._waiting.get(agent) or self.loaded.get(agent)
-        if current is not None and current.text == text:
+        if current is not None and current.text.encode("utf-8") == raw:
             return False  # a policy waiting for its check is checked again before each scan (recheck), not reloaded
         problem = self.problems.get(agent)
-        return problem is None or self._refused_text.get(agent) != text  # a refused file is refused once
+        return problem is None or self._refused.get(agent) != raw  # a refused file is refused once
 
-    def refused_text(self, agent: str) -> str:
-        """The text of the file refused last (what its audit event's sha256 is of)."""
-        return self._refused_text.get(agent, "")
+    def refused_sha256(self, agent: str) -> str:
+        """Of the refused file's bytes as read (at most the size limit and one byte): names it in the audit trail."""
+        return hashlib.sha256(self._refused.get(agent, b"")).hexdigest()
 
     def _remember_refused(self, agent: str) -> None:
         try:
-            self._refused_text[agent] = self.agents[agent].policy_path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            self._refused_text.pop(agent, None)
+            self._refused[agent] = read_prefix(self.agents[agent].policy_path)
+        except OSError:
+            self._refused.pop(agent, None)
 
     def get(self, agent: str) -> LoadedPolicy:
         if agent not in self.loaded:

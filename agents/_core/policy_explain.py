@@ -112,7 +112,13 @@ def _too_large(value: object, ctx: dict[str, Any], place: Place) -> tuple[str, s
     return m.POLICY_TOO_LARGE.format(value=quote(value), maximum=ctx.get("le"))
 
 
+def _not_finite(value: object, ctx: dict[str, Any], place: Place) -> tuple[str, str]:
+    spelled = {"inf": ".inf", "-inf": "-.inf", "nan": ".nan"}.get(str(value), quote(value))  # as YAML writes it
+    return m.POLICY_NOT_FINITE.format(value=spelled)
+
+
 _EXPLAINERS: dict[str, Callable[[object, dict[str, Any], Place], tuple[str, str]]] = {
+    "finite_number": _not_finite,
     "literal_error": _literal,
     "too_short": _too_short,
     "greater_than_equal": _too_small,

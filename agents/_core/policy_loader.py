@@ -15,6 +15,7 @@ from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from agents._core import messages as m
+from agents._core import policy_bounds as bounds
 from agents._core.messages import PolicyMessage
 from agents._core.policy_errors import PolicyError, PolicyProblem, describe, quote
 from agents._core.policy_explain import explain
@@ -38,9 +39,11 @@ def load_policy(path: Path, model: type[P], *, connections: set[str], expected_a
     """The validated policy, or PolicyError listing every problem as `<file>:<line>: <key path>: <problem> (<fix>)`."""
     file = str(path)  # as given: a relative path prints as the admin typed it
     try:
-        raw = Path(path).read_bytes()
+        raw = bounds.read_capped(Path(path))
     except OSError as exc:
         raise PolicyError([_problem(file, 1, "", m.POLICY_UNREADABLE, reason=exc.strerror or str(exc))]) from None
+    except bounds.TooLarge as exc:
+        raise PolicyError([_problem(file, 1, "", m.POLICY_TOO_BIG, size=exc.size, limit=bounds.MAX_BYTES)]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -69,8 +72,13 @@ _DUPLICATE = re.compile(r'found duplicate key "(.*?)"')
 def _parse(text: str, file: str) -> CommentedMap:
     yaml = YAML(typ="rt")
     yaml.Constructor = _Constructor
+    yaml.Composer = bounds.BoundedComposer
+    yaml.max_depth = bounds.MAX_DEPTH
     try:
+        bounds.check_flow_nesting(text)
         tree = yaml.load(text)
+    except (bounds.OverLimit, bounds.Overtime) as exc:
+        raise PolicyError([_bound_problem(exc, file)]) from None
     except DuplicateKeyError as exc:
         mark = exc.problem_mark
         key = _DUPLICATE.search(exc.problem or "")
@@ -92,6 +100,17 @@ def _parse(text: str, file: str) -> CommentedMap:
 def parse_tree(text: str, file: str) -> CommentedMap:
     """The YAML of a loaded policy again, with its line numbers: for checks that run after loading (preflight)."""
     return _parse(text, file)
+
+
+def _bound_problem(exc: bounds.OverLimit | bounds.Overtime, file: str) -> PolicyProblem:
+    if isinstance(exc, bounds.Overtime):
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        return _problem(file, line, "", m.POLICY_YAML_SLOW, seconds=f"{bounds.MAX_SECONDS:g}")
+    if exc.limit == "values":
+        return _problem(file, exc.line, exc.key, m.POLICY_YAML_EXPANSION, limit=bounds.MAX_VALUES)
+    if exc.limit == "recursive":
+        return _problem(file, exc.line, exc.key, m.POLICY_YAML_RECURSIVE)
+    return _problem(file, exc.line, exc.key, m.POLICY_YAML_DEPTH, limit=bounds.MAX_DEPTH)
 
 
 def _reason(exc: MarkedYAMLError, line: int) -> str:

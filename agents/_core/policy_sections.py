@@ -28,9 +28,10 @@ class Strict(BaseModel):
     """Unknown keys are errors, not silently ignored: a typo must not quietly turn a check off.
 
     strict: no guessing between types either ("yes" is text in YAML 1.2, not true; "20" is text, not 20).
+    allow_inf_nan=False: YAML's .inf and .nan are numbers to Python, and pass `gt=0` (.inf) or every bound test (.nan).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Schedule(Strict):

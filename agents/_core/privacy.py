@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -19,9 +20,10 @@ def shared_view(record: Mapping[str, Any], share: Collection[str]) -> dict[str, 
     return {name: (value if name in share else MASK) for name, value in record.items()}
 
 
-def shared_label(name: str, model: str, res_id: int, share: Collection[str]) -> str:
-    """A record's display name if names are shared, else a neutral reference such as 'hr.expense #12'."""
-    if "name" in share or "display_name" in share:
+def shared_label(name: str, model: str, res_id: int, share: Collection[str], *, private: Collection[str] = ()) -> str:
+    """A record's display name if names are shared (and it quotes no hidden value), else a neutral reference such as
+    'hr.expense #12'."""
+    if ("name" in share or "display_name" in share) and not reveals(name, private):
         return name
     return f"{model} #{res_id}"
 
@@ -117,18 +119,70 @@ _READ_CHUNK = 1000
 _MAX_TAG_DEPTH = 8
 
 
-def shared_evidence(evidence: Mapping[str, Any], share: Collection[str]) -> dict[str, Any]:
-    """Evidence as it may leave Odoo: entries revealing an unshared field are masked, and so is a headline quoting one."""
+def private_texts(read: Mapping[str, Any], share: Collection[str], *, shown: Mapping[str, Any] | None = None) -> frozenset[str]:
+    """How the values that must not leave Odoo can appear in text: of each unshared field read for the record (and each
+    field whose value a pseudonym replaced in `shown`), its text, its many2one name, its figures as code formats them.
+
+    This is what makes masking hold by construction: whatever a rule wrote into a headline, a threshold or a label,
+    the text is checked against these before it leaves, so a rule that forgets to declare a source cannot leak it.
+    """
+    shown = read if shown is None else shown
+    hidden = [value for name, value in read.items()
+              if name != "id" and (name not in share or shown.get(name) != value)]
+    visible = " ".join(text for name, value in shown.items() if name in share for text in _renderings(value))
+    # A value that a shared field shows anyway (the same person as requester and creator) reveals nothing more.
+    return frozenset(text for value in hidden for text in _renderings(value) if text not in visible)
+
+
+def reveals(text: str, private: Collection[str]) -> bool:
+    return any(secret in text for secret in private)
+
+
+def _quotes(value: Any, private: Collection[str]) -> bool:
+    if isinstance(value, str):
+        return reveals(value, private)
+    return any(text in private for text in _renderings(value))  # a figure equal to a hidden one
+
+
+def _renderings(value: Any) -> list[str]:
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, (list, tuple)):  # many2one [id, name]; x2many ids are not text
+        return _renderings(value[1]) if len(value) == 2 and isinstance(value[0], int) and isinstance(value[1], str) else []
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        found = [text] if len(text) >= _MIN_TEXT else []
+        if _DATETIME.fullmatch(text):  # a date field may be quoted as its day
+            found.append(text[:10])
+        return found
+    if isinstance(value, (int, float)) and abs(value) >= _MIN_FIGURE:  # small counts are everywhere in text
+        found = [f"{value:,.2f}", f"{value:.2f}", f"{value:g}"]
+        if float(value).is_integer():
+            found += [f"{int(value):,}", str(int(value))]
+        return found
+    return []
+
+
+_MIN_TEXT = 3  # "No", "A": too short to tell a leak from an ordinary word
+_MIN_FIGURE = 100
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?")
+
+
+def shared_evidence(evidence: Mapping[str, Any], share: Collection[str], *, private: Collection[str] = ()) -> dict[str, Any]:
+    """Evidence as it may leave Odoo: entries revealing an unshared field are masked, and so is a headline quoting one.
+
+    Declared sources mask an entry whatever its text; `private` (from private_texts) catches any text that quotes a
+    hidden value without declaring it, e.g. a vendor's name in a headline.
+    """
     sources: Mapping[str, str] = evidence.get("sources") or {}
     hidden = {key for key, source in sources.items() if source not in share}
-    if not hidden:
-        return {k: v for k, v in evidence.items() if k not in ("sources", "masked_headline")}
     shown = {k: v for k, v in evidence.items() if k not in ("sources", "masked_headline")}
-    shown["headline"] = evidence.get("masked_headline") or MASK
-    for part in ("measured", "numbers"):
+    masked_headline = evidence.get("masked_headline")
+    if hidden or reveals(str(shown.get("headline", "")), private):
+        shown["headline"] = masked_headline if masked_headline and not reveals(masked_headline, private) else MASK
+    for part in ("measured", "numbers", "thresholds"):
         if part in shown:
-            shown[part] = {k: (MASK if k in hidden else v) for k, v in shown[part].items()}
+            shown[part] = {k: (MASK if k in hidden or _quotes(v, private) else v) for k, v in shown[part].items()}
     if "numbers" in shown:  # masked figures cannot stay numbers
         shown["numbers"] = {k: v for k, v in shown["numbers"].items() if v != MASK}
     return shown
-

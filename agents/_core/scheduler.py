@@ -1,14 +1,17 @@
 """APScheduler wiring: one job per agent (on its policy's connection), a daily digest per channel, and housekeeping
-(expiry, outbox)."""
+(policy reload per agent, expiry, recovery, delivery, heartbeat, pruning), each its own job so that one failing or stuck
+job never holds up the others; JobWatch reports them (logs, /healthz). A reload that changes a `schedule` or
+`digest.at` reschedules its job at once."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, time, timezone
+from functools import partial
 from zoneinfo import ZoneInfo
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -71,7 +74,7 @@ def reload_policy(engine: Engine, agent: str) -> None:
 def _settle(engine: Engine, agent: str, outcome: LoadedPolicy | PolicyError | Unchecked | None) -> None:
     services = engine.services
     if isinstance(outcome, PolicyError):
-        digest = hashlib.sha256(services.policies.refused_text(agent).encode()).hexdigest()
+        digest = services.policies.refused_sha256(agent)
         kept = services.policies.loaded.get(agent)
         channel = kept.policy.slack.channel if kept else None
         text = messages.POLICY_REFUSED.format(agent=agent, problems=str(outcome))
@@ -83,30 +86,53 @@ def _settle(engine: Engine, agent: str, outcome: LoadedPolicy | PolicyError | Un
         services.audit.append("policy.loaded", actor="system:reload", data={"agent": agent, "sha256": outcome.sha256})
 
 
-def build_scheduler(engine: Engine, *, housekeeping: Callable[[], None]) -> BackgroundScheduler:
-    """coalesce: ticks missed while the process was down run once, not in a burst; max_instances=1: a slow scan is
-    never overlapped by the next one. Every job also runs once right at start. After each housekeeping tick (which
-    reloads changed policies) the scan and digest jobs follow the policies in force: a new `schedule` or `digest.at`
-    takes effect without a restart."""
-    scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
+def build_scheduler(engine: Engine, *, deliver: Callable[[], object]) -> BackgroundScheduler:
+    """coalesce: ticks missed while the process was down run once, not in a burst; max_instances=1: a slow job is
+    never overlapped by its next tick (and, being its own job, holds up nothing else). Every job also runs once at start.
+    After a policy reload the scan and digest jobs follow the policies in force: a new `schedule` or `digest.at` takes
+    effect without a restart."""
+    services = engine.services
+    jobs = services.jobs
+    settings = services.settings
+    stuck_after = settings.stuck_job_seconds
+    # Enough workers that stuck jobs (each holds one) cannot starve the rest.
+    workers = len(services.agents) * 2 + 10
+    scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+                                    executors={"default": ThreadPoolExecutor(workers)})
     start = datetime.now(timezone.utc)
     applied: dict[str, tuple] = {}  # job id -> the spec its trigger was built from
     sync_jobs(scheduler, engine, applied, first_run=start)
-    settings = engine.services.settings
 
-    def housekeeping_then_sync() -> None:
-        housekeeping()
-        try:
+    def reload_then_sync(agent: str) -> None:
+        if reload_if_changed(engine, agent):
             sync_jobs(scheduler, engine, applied)
-        except Exception:  # noqa: BLE001 - the jobs keep their old triggers; retried at the next tick
-            log.exception("rescheduling after a policy change failed")
 
-    scheduler.add_job(housekeeping_then_sync, IntervalTrigger(seconds=settings.housekeeping_seconds),
-                      id="housekeeping", name="housekeeping", next_run_time=start)
+    chores: dict[str, Callable[[], object]] = {
+        **{f"reload:{agent}": partial(reload_then_sync, agent) for agent in services.agents},
+        "heartbeat": partial(heartbeat, services),  # /healthz compares the policies replicas have in force
+        "expiry": partial(sweep_expired, engine),
+        "recovery": partial(recover_stuck, engine),
+        "delivery": deliver,
+    }
+    for name, chore in chores.items():
+        scheduler.add_job(jobs.guard(name, chore, stuck_after=stuck_after),
+                          IntervalTrigger(seconds=settings.housekeeping_seconds), id=f"{HOUSEKEEPING_JOB}{name}",
+                          name="housekeeping", next_run_time=start)
     if settings.retention_days > 0:
-        scheduler.add_job(prune_job(engine), IntervalTrigger(hours=settings.prune_hours), id=PRUNE_JOB, name="prune",
-                          next_run_time=start)
+        scheduler.add_job(jobs.guard(PRUNE_JOB, partial(prune_state, services), stuck_after=stuck_after),
+                          IntervalTrigger(hours=settings.prune_hours), id=PRUNE_JOB, name="prune", next_run_time=start)
     return scheduler
+
+
+HOUSEKEEPING_JOB = "housekeeping:"  # job id prefix; they share the name "housekeeping"
+
+
+def reload_if_changed(engine: Engine, agent: str) -> bool:
+    """A policy edit is taken in force within seconds, not at the agent's next scan; True when a reload ran."""
+    if engine.services.policies.changed(agent):
+        reload_policy(engine, agent)
+        return True
+    return False
 
 
 def planned_jobs(engine: Engine) -> dict[str, tuple[tuple, Callable[..., None], list, str]]:
@@ -148,7 +174,9 @@ def sync_jobs(scheduler: BackgroundScheduler, engine: Engine, applied: dict[str,
             changes.append(f"rescheduled {name}: {trigger}")
         else:
             extra = {"next_run_time": first_run} if first_run is not None and func is agent_tick else {}
-            scheduler.add_job(func, trigger, args=args, id=job_id, name=name, **extra)
+            watched = f"scan:{job_id}" if func is agent_tick else job_id
+            guarded = engine.services.jobs.guard(watched, func, stuck_after=engine.services.settings.stuck_job_seconds)
+            scheduler.add_job(guarded, trigger, args=args, id=job_id, name=name, **extra)
             if first_run is None:
                 changes.append(f"scheduled {name}: {trigger}")
         applied[job_id] = spec
@@ -167,16 +195,6 @@ def _trigger(spec: tuple) -> CronTrigger | IntervalTrigger:
 
 
 PRUNE_JOB = "prune"
-
-
-def prune_job(engine: Engine) -> Callable[[], None]:
-    def run() -> None:
-        try:
-            prune_state(engine.services)
-        except Exception:  # noqa: BLE001 - retried at the next prune
-            log.exception("pruning old state failed")
-
-    return run
 
 
 DIGEST_JOB = "digest:"  # job id prefix
@@ -213,19 +231,3 @@ def digest_tick(engine: Engine, channel: str) -> None:
 
 def _policies(engine: Engine) -> dict[str, AgentPolicy]:
     return {agent: loaded.policy for agent, loaded in engine.services.policies.loaded.items()}
-
-
-def housekeeping_job(engine: Engine, deliver: Callable[[], int]) -> Callable[[], None]:
-    def run() -> None:
-        try:
-            for agent in engine.services.agents:  # a policy edit is checked within seconds, not at the next scan
-                if engine.services.policies.changed(agent):
-                    reload_policy(engine, agent)
-            heartbeat(engine.services)  # first: /healthz compares the policies replicas have in force
-            sweep_expired(engine)
-            recover_stuck(engine)
-            deliver()
-        except Exception:  # noqa: BLE001 - retried at the next tick
-            log.exception("housekeeping failed")
-
-    return run

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from pydantic_ai.models import Model
 
+from agents._core.breaker import CircuitBreaker
 from agents._core.business_hours import BusinessCalendar
+from agents._core.jobs import JobWatch
 from agents._core.odoo.gateway import OdooGateway
 from agents._core.policy import AgentPolicy
 from agents._core.policy_book import PolicyBook
@@ -36,6 +38,8 @@ class Services:
     gateway_factory: Callable[[str], OdooGateway]  # connection name -> a fresh gateway
     clock: Callable[[], datetime] = utc_now
     model: Model | str | None = None  # None: the deterministic drafter, nothing reaches the network
+    jobs: JobWatch = field(default_factory=JobWatch)  # the periodic jobs' state, for /healthz
+    llm_breaker: CircuitBreaker = field(default_factory=CircuitBreaker)  # shared by every draft of this process
 
     def policy(self, agent: str) -> AgentPolicy:
         return self.policies.get(agent).policy

@@ -111,6 +111,14 @@ class Settings(BaseSettings):
     health_failed_runs: int = Field(default=3, ge=1, validation_alias="SENTINEL_HEALTH_FAILED_RUNS")
     # How long /healthz reuses an Odoo reachability check, so a busy probe never hammers Odoo.
     health_cache_seconds: float = Field(default=15.0, ge=0, validation_alias="SENTINEL_HEALTH_CACHE_SECONDS")
+    # After this many LLM failures or timeouts in a row, drafts use the template for SENTINEL_LLM_COOL_OFF seconds.
+    llm_failures_to_open: int = Field(default=3, ge=1, validation_alias="SENTINEL_LLM_FAILURES")
+    llm_cool_off: float = Field(default=300.0, ge=0, validation_alias="SENTINEL_LLM_COOL_OFF")
+    # The audit chain's HMAC key, kept out of the database; unset: a key file (created 0600 on first use).
+    audit_key: SecretStr | None = Field(default=None, validation_alias="SENTINEL_AUDIT_KEY")
+    audit_key_file: Path | None = Field(default=None, validation_alias="SENTINEL_AUDIT_KEY_FILE")
+    # A periodic job (scan, sweep, delivery, reload, digest) running longer than this is reported stuck in /healthz.
+    stuck_job_seconds: float = Field(default=600.0, gt=0, validation_alias="SENTINEL_STUCK_JOB_SECONDS")
     odoo_url: str | None = Field(default=None, validation_alias="ODOO_URL")
     odoo_db: str | None = Field(default=None, validation_alias="ODOO_DB")
     odoo_user: str | None = Field(default=None, validation_alias="ODOO_USER")

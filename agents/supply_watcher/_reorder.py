@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from agents._core.durations import MAX_DURATION
 from agents._core.odoo.values import m2o_id, parse_date
 from agents._core.watcher import Evidence, Finding, ScanContext
 from agents.supply_watcher._reads import Product, Seller, Supply, chunks
@@ -125,7 +126,8 @@ def rank(critical: bool, urgency: float) -> float:
 
 
 def days(value: float) -> timedelta:
-    return timedelta(days=value)
+    # Capped: a vendor delay of 10^9 days in Odoo's data must not overflow the date arithmetic and stop the scan.
+    return min(timedelta(days=min(value, MAX_DURATION.days)), MAX_DURATION)
 
 
 def qty(value: float) -> str:

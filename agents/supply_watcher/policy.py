@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from agents._core import messages as m
-from agents._core.durations import format_duration
+from agents._core.durations import MAX_DAYS, format_duration
 from agents._core.policy import AgentPolicy, Duration, OdooDomain, RuleBase, union_tags, yaml_example
 from agents._core.policy_errors import Problems, invalid, quote
 from agents._core.policy_sections import Strict
@@ -82,7 +82,7 @@ class BelowMinRule(_ReorderRule):
 
 class _ConsumptionRule(_ReorderRule):
     window: Duration = Field(timedelta(days=28), json_schema_extra=yaml_example("window: 28d"))  # whole days of use
-    safety_days: int = Field(2, ge=0)
+    safety_days: int = Field(2, ge=0, le=MAX_DAYS)
     consumption_to: list[Usage] = Field(DEFAULT_USAGES, min_length=1)  # done moves from stock to these count as use
 
     @field_validator("window")

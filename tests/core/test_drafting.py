@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pydantic_ai.models
 import pytest
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.models.test import TestModel
 
+from agents._core.breaker import CircuitBreaker
 from agents._core.drafting import DraftInput, draft, template_draft
 from agents._core.policy import PostNoteSpec, ScheduleActivitySpec
 
@@ -109,3 +113,57 @@ def test_template_names_the_rule_and_default_action() -> None:
     result = template_draft(ITEM)
     assert "po_waiting_approval" in result.summary
     assert "schedule a to-do activity" in result.rationale
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_after_failures_in_a_row_the_breaker_drafts_with_the_template_then_tries_the_model_again(
+        caplog: pytest.LogCaptureFixture) -> None:
+    calls: list[int] = []
+    healthy = False
+
+    def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        calls.append(1)
+        if not healthy:
+            raise ConnectionError("model server down")
+        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, {
+            "summary": "s", "rationale": "r", "action": "post_note", "deadline_days": None})])
+
+    clock = Clock()
+    breaker = CircuitBreaker(failures_to_open=3, cool_off_seconds=60, clock=clock)
+    model = FunctionModel(respond)
+    first = [draft(ITEM, model=model, breaker=breaker) for _ in range(3)]
+    assert [d.source for d in first] == ["template"] * 3 and len(calls) == 3
+    assert "the LLM failed 3 times in a row: drafts use the template for 60s" in caplog.text
+    refused = draft(ITEM, model=model, breaker=breaker)
+    assert len(calls) == 3, "while open, the model is not called"
+    assert refused.source == "template" and refused.fallback_reason == "the LLM failed 3 times in a row; template drafts for 60s more"
+    clock.now += 61
+    trial = draft(ITEM, model=model, breaker=breaker)  # the one trial after the cool-off fails: open again
+    assert trial.source == "template" and len(calls) == 4
+    assert draft(ITEM, model=model, breaker=breaker).source == "template" and len(calls) == 4
+    clock.now += 61
+    healthy = True
+    assert draft(ITEM, model=model, breaker=breaker).source == "llm"
+    assert breaker.failures == 0 and breaker.open_until is None and "drafting with it resumes" in caplog.text
+    assert [draft(ITEM, model=model, breaker=breaker).source for _ in range(2)] == ["llm", "llm"]
+
+
+def test_a_stalled_model_costs_one_timeout_per_failure_until_the_breaker_opens() -> None:
+    async def stall(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        await asyncio.sleep(30)
+        raise AssertionError("not reached")
+
+    breaker = CircuitBreaker(failures_to_open=2, cool_off_seconds=300)
+    model = FunctionModel(stall)
+    started = time.monotonic()
+    drafts = [draft(ITEM, model=model, timeout=0.3, breaker=breaker) for _ in range(11)]
+    assert all(d.source == "template" for d in drafts)
+    assert time.monotonic() - started < 2.5, "two timeouts, then no more waiting"
+    assert [d.fallback_reason.startswith("the LLM failed 2 times in a row") for d in drafts] == [False] * 2 + [True] * 9

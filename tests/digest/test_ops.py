@@ -138,7 +138,7 @@ def test_run_serves_health_and_metrics_without_slack_and_logs_json(tmp_path: Pat
 
 
 def test_a_daily_digest_job_per_channel_at_the_policys_time_queues_it_once(engine: Engine) -> None:  # noqa: F811
-    scheduler = build_scheduler(engine, housekeeping=lambda: None)
+    scheduler = build_scheduler(engine, deliver=lambda: 0)
     jobs = {job.id: job for job in scheduler.get_jobs() if job.id.startswith(DIGEST_JOB)}
     assert set(jobs) == {f"{DIGEST_JOB}{c}" for c in ("#clinic-approvals", "#billing-exceptions", "#clinic-supplies")}
     trigger = jobs[f"{DIGEST_JOB}#clinic-approvals"].trigger

@@ -45,3 +45,23 @@ def test_llm_drafts_are_bounded_audited_and_see_only_shared_fields(sandbox: Sand
     assert events[0].data["source"] == "llm"
     assert events[0].data["usage"]["requests"] == 1
     assert "<record_data>" in events[0].data["prompt"]
+
+
+def test_a_failing_model_is_called_until_the_breaker_opens_then_proposals_use_the_template(
+        sandbox: Sandbox, tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    def broken(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        calls.append(1)
+        raise TimeoutError("the model did not answer")
+
+    settings = settings_for(sandbox, tmp_path / "s.db", SENTINEL_LLM_FAILURES=2, SENTINEL_LLM_COOL_OFF=600)
+    engine = build_engine(settings, clock=sandbox.clock.now, model=FunctionModel(broken))
+    report = engine.run_once("approval_watcher")
+    assert report.ok and len(report.proposal_ids) > 2
+    assert len(calls) == 2, "after two failures in a row the model is left alone for the cool-off"
+    sources = [engine.services.store.get(pid).draft_source for pid in report.proposal_ids]
+    assert sources == ["template"] * len(report.proposal_ids)
+    reasons = [e.data["fallback_reason"] for pid in report.proposal_ids for e in engine.services.audit.events(pid)
+               if e.kind == "proposal.drafted"]
+    assert sum(r.startswith("the LLM failed 2 times in a row") for r in reasons) == len(report.proposal_ids) - 2

@@ -223,3 +223,23 @@ def test_an_expired_proposal_whose_record_moved_on_does_not_escalate(engine: Eng
     sandbox.clock.advance(timedelta(hours=9))
     sweep_expired(engine)
     assert [p.status for p in store.list_proposals() if p.dedup_key == first_tier.dedup_key] == ["expired"]
+
+
+def test_one_failing_expiry_does_not_stop_the_others(engine: Engine, sandbox: Sandbox) -> None:
+    engine.run_once("approval_watcher", keep_findings=False)
+    engine.run_once("billing_exceptions", keep_findings=False)
+    pending = engine.services.store.list_proposals(status="pending")
+    assert {p.agent for p in pending} >= {"approval_watcher", "billing_exceptions"}
+    sandbox.clock.advance(timedelta(days=30))  # every proposal is past its ttl
+    escalate, escalated = engine.escalate, []
+
+    def first_one_crashes(proposal):  # noqa: ANN001, ANN202 - e.g. that agent's Odoo is down
+        escalated.append(proposal.id)
+        if len(escalated) == 1:
+            raise RuntimeError("boom")
+        return escalate(proposal)
+
+    engine.escalate = first_one_crashes  # type: ignore[method-assign]
+    outcomes = sweep_expired(engine)
+    assert len(outcomes) == len(pending) and sorted(escalated) == sorted(p.id for p in pending)
+    assert {engine.services.store.get(p.id).status for p in pending} == {"expired"}

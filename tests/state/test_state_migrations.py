@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 from state import Database, Store
 
 TABLES = {"proposal", "audit_event", "agent_run", "snooze", "policy_version", "outbox_message", "flag", "queue_snapshot",
-          "run_slot", "replica_policy"}
+          "run_slot", "replica_policy", "replica_heartbeat"}
 
 
 def test_migrate_twice_is_a_no_op(db_url: str) -> None:
@@ -24,7 +24,7 @@ def test_migrate_twice_is_a_no_op(db_url: str) -> None:
         db.migrate()
         assert TABLES <= set(inspect(db.engine).get_table_names())
         with db.engine.connect() as connection:
-            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0005"]
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0006"]
         assert Store(db).get_flag("paused") == "true"
     with Database(db_url) as again:
         again.migrate()

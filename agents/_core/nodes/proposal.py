@@ -24,7 +24,7 @@ def draft(services: Services, state: ProposalState) -> ProposalState:
         return {}
     shared = {k: v for k, v in proposal.facts.items() if v != MASK}
     item = DraftInput(proposal.rule_id, proposal.rule_type, proposal.record_name, shared, proposal.evidence, tuple(step.actions))
-    result = draft_with_model(item, model=services.model, timeout=services.settings.llm_timeout)
+    result = draft_with_model(item, model=services.model, timeout=services.settings.llm_timeout, breaker=services.llm_breaker)
     services.store.update_fields(
         proposal.id, "pending", summary=result.summary, rationale=result.rationale, action=result.action,
         action_args=result.action_args, draft_source=result.source,

@@ -15,7 +15,7 @@ from agents._core.feasibility import unrunnable
 from agents._core.nodes.scan_state import ScanState
 from agents._core.odoo.errors import OdooModuleMissing
 from agents._core.preflight import skipped_rules
-from agents._core.privacy import pseudonymize, shared_evidence, shared_label, shared_view
+from agents._core.privacy import private_texts, pseudonymize, shared_evidence, shared_label, shared_view
 from agents._core.queue_stats import snapshot_rows
 from agents._core.services import Services
 from agents._core.watcher import Finding, ScanContext
@@ -141,12 +141,14 @@ def propose(services: Services, state: ScanState, start_thread) -> ScanState:  #
     # People (e.g. patients) get their policy pseudonym before anything about them leaves Odoo.
     kept = pseudonymize(state["ctx"].gateway, policy.privacy, state["kept"])
     ids = []
-    for finding in kept:
+    for original, finding in zip(state["kept"], kept):
         rule = next(r for r in policy.rules if r.id == finding.rule_id)
         step = rule.ladder[finding.step]
-        label = shared_label(finding.name, finding.model, finding.res_id, share)
+        # Every text below is checked against the hidden values read for this record (the real ones, before pseudonyms).
+        private = private_texts(original.record, share, shown=finding.record)
+        label = shared_label(finding.name, finding.model, finding.res_id, share, private=private)
         facts = shared_view(finding.record, share)
-        evidence = shared_evidence(finding.evidence.as_dict(), share)
+        evidence = shared_evidence(finding.evidence.as_dict(), share, private=private)
         draft = template_draft(DraftInput(rule.id, rule.type, label, facts, evidence, tuple(step.actions)))
         approvers = (step.approvers or policy.slack.approvers).model_dump()
         proposal = services.store.create_proposal(
