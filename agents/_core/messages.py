@@ -209,7 +209,7 @@ SETTING_CONNECTION_UNDEFINED = ("a policy names the Odoo connection '{name}', wh
 SETTING_CONNECTIONS_JSON = ("ODOO_CONNECTIONS is not valid JSON ({reason}): write an object, e.g. ODOO_CONNECTIONS="
                             "'{{\"clinic2\": {{\"url\": \"https://clinic2.example.com\", \"db\": \"clinic2\", "
                             "\"user\": \"sentinel\", \"api_key\": \"...\"}}}}'")
-SETTING_CONNECTIONS_ENTRY = "ODOO_CONNECTIONS: {where}: {problem} (each connection takes url, db, user, password or api_key, timeout)"
+SETTING_CONNECTIONS_ENTRY = "ODOO_CONNECTIONS: {where}: {problem} (each connection takes url, db, user, password or api_key, timeout, transport)"
 SETTING_NOT_NUMBER = "{shown}is not a number"
 SETTING_NOT_ABOVE = "{shown}is too small: use more than {limit}"
 SETTING_BELOW = "{shown}is too small: use {limit} or more"

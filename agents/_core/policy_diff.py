@@ -8,6 +8,7 @@ from pathlib import Path
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agents._core.engine import Engine, RunReport
+from agents._core.odoo.errors import OdooUnavailable
 from agents._core.policy import PolicyError
 from agents._core.policy_book import PolicyBook
 from agents._core.registry import AgentEntry
@@ -59,9 +60,10 @@ def policy_diff(engine: Engine, agent: str, candidate_path: Path) -> PolicyDiff:
 
 
 def _scan(engine: Engine, agent: str) -> RunReport:
-    """A scan that could not reach Odoo is an error here (the CLI says so in one line), never "no change"."""
+    """A scan that could not reach Odoo is an error here (the CLI says so in one line, exit 69), never "no change";
+    any other failed scan is reported as the diff's failure (exit 1)."""
     report = engine.run_once(agent, dry_run=True, keep_findings=False)
-    if report.cause is not None:
+    if isinstance(report.cause, OdooUnavailable):
         raise report.cause
     return report
 

@@ -93,14 +93,14 @@ CASES = [
          f"write an object, e.g. ODOO_CONNECTIONS={CONNECTION_EXAMPLE}", env={"ODOO_CONNECTIONS": "{clinic2: 1}"}),
     Case("connections missing key", ("policy", "check"), ExitCode.CONFIG,
          "ODOO_CONNECTIONS: clinic2.db: required key is missing (each connection takes url, db, user, password or "
-         "api_key, timeout)",
+         "api_key, timeout, transport)",
          env={"ODOO_CONNECTIONS": '{"clinic2": {"url": "https://c2.example.com", "user": "s", "api_key": "k"}}'}),
     Case("connections url without scheme", ("policy", "check"), ExitCode.CONFIG,
          "ODOO_CONNECTIONS: clinic2.url: 'c2.example.com' has no scheme", prefix=True,
          env={"ODOO_CONNECTIONS": '{"clinic2": {"url": "c2.example.com", "db": "c2", "user": "s", "api_key": "k"}}'}),
     Case("connections no secret", ("policy", "check"), ExitCode.CONFIG,
          "ODOO_CONNECTIONS: clinic2: set a password or an api_key for the Odoo connection (each connection takes url, "
-         "db, user, password or api_key, timeout)",
+         "db, user, password or api_key, timeout, transport)",
          env={"ODOO_CONNECTIONS": '{"clinic2": {"url": "https://c2.example.com", "db": "c2", "user": "s"}}'}),
     Case("database url not a url", ("proposals", "list"), ExitCode.CONFIG,
          "SENTINEL_DATABASE_URL: 'foo' is not a database URL (e.g. SENTINEL_DATABASE_URL=sqlite:///var/lib/sentinel/"

@@ -21,7 +21,8 @@ def env(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sa
     for name, value in {"SENTINEL_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "ODOO_URL": sandbox.url,
                         "ODOO_DB": "sandbox", "ODOO_USER": "admin", "ODOO_PASSWORD": "admin"}.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(runner, "_engine", lambda: runner.build_engine(settings, clock=sandbox.clock.now, model=None))
+    monkeypatch.setattr(runner, "_engine", lambda **options: runner.build_engine(settings, clock=sandbox.clock.now,
+                                                                                 model=None, **options))
     return sandbox
 
 

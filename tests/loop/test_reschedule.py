@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from agents._core.odoo.sandbox import Sandbox
-from agents._core.scheduler import build_scheduler, housekeeping_job
+from agents._core.scheduler import HOUSEKEEPING_JOB, build_scheduler
 from runner import build_engine
 from tests.loop.conftest import settings_for
 
@@ -39,7 +39,7 @@ def test_schedule_and_digest_time_follow_the_reloaded_policy(sandbox: Sandbox, t
     folder = _policies(tmp_path)
     engine = build_engine(settings_for(sandbox, tmp_path / "s.db", SENTINEL_POLICY_DIR=str(folder)),
                           clock=sandbox.clock.now, model=None)
-    scheduler = build_scheduler(engine, housekeeping=housekeeping_job(engine, lambda: 0))
+    scheduler = build_scheduler(engine, deliver=lambda: 0)
     scheduler.start(paused=True)  # the jobs exist; none runs but the housekeeping we call
     try:
         scan = scheduler.get_job("approval_watcher@default")
@@ -49,7 +49,7 @@ def test_schedule_and_digest_time_follow_the_reloaded_policy(sandbox: Sandbox, t
 
         _edit(folder / "approval_watcher.yaml", CRON, "schedule: {every: 7m}")
         _edit(folder / "approval_watcher.yaml", 'at: "08:30"', 'at: "07:45"')
-        scheduler.get_job("housekeeping").func()  # one housekeeping tick
+        scheduler.get_job(f"{HOUSEKEEPING_JOB}reload:approval_watcher").func()  # its reload job's tick
 
         assert str(scheduler.get_job("approval_watcher@default").trigger) == "interval[0:07:00]"
         assert str(scheduler.get_job("digest:#clinic-approvals").trigger) == "cron[hour='7', minute='45']"
