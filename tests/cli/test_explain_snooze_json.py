@@ -21,8 +21,9 @@ def env(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sa
     for name, value in {"SENTINEL_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "ODOO_URL": sandbox.url,
                         "ODOO_DB": "sandbox", "ODOO_USER": "admin", "ODOO_PASSWORD": "admin"}.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(runner, "_engine", lambda **options: runner.build_engine(settings, clock=sandbox.clock.now,
-                                                                                 model=None, **options))
+    # The sandbox's clock, with preflight as the command asks for it (`plain` is only how `once` prints its lines).
+    monkeypatch.setattr(runner, "_engine", lambda preflight=False, plain=False: runner.build_engine(
+        settings, clock=sandbox.clock.now, model=None, preflight=preflight))
     return sandbox
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from agents._core.odoo.sandbox import Sandbox
+from tests.odoo.fault_proxy import Fault, FaultProxy
 from runner import STOP_BOUND_SECONDS
 from state import AgentRun, Database, Proposal, Store
 
@@ -148,33 +149,18 @@ def bad_event(event, case: str) -> bool:  # noqa: ANN001 - an AuditEvent
     return event.data.get("agent") == "approval_watcher" and SAYS[case] in event.data["problems"]
 
 
+# The first read of each agent's scan (its queue): held for ten minutes. Preflight's calls (fields_get, the users and
+# groups it resolves, access checks) pass, so `run` and `once` start and their scans hang as on a stuck Odoo.
+QUEUES = ("purchase.order", "account.move", "stock.warehouse.orderpoint", "stock.picking", "mail.message")
+
+
 @contextmanager
 def black_hole() -> Iterator[str]:
-    """An Odoo that accepts connections and never answers: every call to it hangs until its timeout."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    held: list[socket.socket] = []
-    done = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not done.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    finally:
-        done.set()
-        thread.join()
-        for sock in held:
-            sock.close()
-        server.close()
+    """An Odoo whose queue reads never answer: every scan hangs until its timeout."""
+    with Sandbox(seed=True) as sandbox, FaultProxy(sandbox.url) as proxy:
+        for model in QUEUES:
+            proxy.inject(Fault("delay", "search_read", model=model, times=1000, seconds=600))
+        yield proxy.url
 
 
 def test_a_stuck_odoo_call_shows_in_healthz_and_sigterm_still_stops_run_within_the_bound(tmp_path: Path) -> None:

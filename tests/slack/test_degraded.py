@@ -65,7 +65,7 @@ def test_run_started_while_slack_is_down_scans_queues_and_delivers_each_message_
             assert (status, health["slack"], health["slack_mode"]) == (503, "degraded", "http")
             store = Store(Database(f"sqlite:///{db_path}"))
             wait_until(lambda: store.pending_outbox(), 60, "scans go on and queue their posts")
-            wait_until(lambda: all(r and r["status"] == "ok" for r in healthz(base)[1]["agents"].values()), 60,
+            wait_until(lambda: all((r["last_run"] or {}).get("status") == "ok" for r in healthz(base)[1]["agents"].values()), 60,
                        "every agent's first scan has finished")
             queued = {m.proposal_id for m in store.pending_outbox(limit=1000) if m.kind == "proposal.posted"}
             assert queued and fake.calls == []
