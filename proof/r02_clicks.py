@@ -24,7 +24,7 @@ def _one(ctx, db: str) -> Row:  # noqa: ANN001
     with World(ctx.tmp / f"r2-{db}", db=db, waiting=proposals_wanted) as world:
         first = world.start_replica()
         second = world.start_replica()
-        world.settle(first)
+        world.settle(first, outbox=False)
         gateway = world.gateway()
         uids = user_ids(gateway)
         pending = [p for p in world.store().list_proposals(status="pending", agent="approval_watcher")]
@@ -52,13 +52,13 @@ def _one(ctx, db: str) -> Row:  # noqa: ANN001
         row.tried = len(work)
         bad = [s for s in statuses if s >= 500 or s == 0]
         if bad:
-            row.fail(f"{len(bad)} clicks answered {sorted(set(bad))}", len(bad))
+            row.fail(f"clicks answered {sorted(set(bad))}", count=len(bad))
         for pid, status in ended.items():
             marks = world.marks(gateway, pid)
             if status != "executed":
-                row.fail(f"proposal ended {status}, not executed (e.g. {pid})")
+                row.fail(f"approval ended {status}, not executed", pid)
             if marks != 1:
-                row.fail(f"{marks} Odoo writes for one approval (e.g. {pid})")
+                row.fail(f"{marks} Odoo writes for one approval", pid)
     row.seconds = time.monotonic() - started
     return row
 

@@ -13,13 +13,19 @@ class Row:
     tried: int = 0
     failed: int = 0
     seconds: float = 0.0
-    why: list[str] = field(default_factory=list)  # one line per kind of failure, with a count or an example
+    why: dict[str, int] = field(default_factory=dict)  # kind of failure -> how many
+    examples: dict[str, str] = field(default_factory=dict)  # kind of failure -> its first case (to replay)
     error: str | None = None  # the scenario itself could not run: counts as a failure
 
-    def fail(self, reason: str, count: int = 1) -> None:
+    def fail(self, kind: str, example: str = "", count: int = 1) -> None:
         self.failed += count
-        if reason not in self.why:
-            self.why.append(reason)
+        self.why[kind] = self.why.get(kind, 0) + count
+        if example:
+            self.examples.setdefault(kind, example)
+
+    def notes(self) -> list[str]:
+        return [f"{kind} ×{n}" + (f" (e.g. {self.examples[kind]})" if kind in self.examples else "")
+                for kind, n in self.why.items()]
 
     @property
     def ok(self) -> bool:
@@ -29,11 +35,11 @@ class Row:
 def render(rows: list[Row], *, mode: str) -> str:
     lines = [f"| row | claim | tried | failed | seed | seconds | notes ({mode}) |", "|---|---|---:|---:|---:|---:|---|"]
     for row in rows:
-        notes = row.error or "; ".join(row.why[:3]) + (f" (+{len(row.why) - 3} more)" if len(row.why) > 3 else "")
+        notes = row.error or "; ".join(row.notes())
         lines.append(f"| {row.id} | {row.claim} | {row.tried} | {row.failed if row.error is None else 'ERROR'} | "
                      f"{row.seed} | {row.seconds:.0f} | {_cell(notes) or 'ok'} |")
     return "\n".join(lines)
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")[:400]
+    return text.replace("|", "\\|").replace("\n", " ")[:700]
