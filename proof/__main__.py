@@ -81,7 +81,8 @@ def _run_row(name: str, ctx: Context) -> list[Row]:
     module = importlib.import_module(ROWS[name])
     started = time.monotonic()
     try:
-        rows = module.run(ctx)
+        found = module.run(ctx)
+        rows = [found] if isinstance(found, Row) else found
     except Exception as exc:  # noqa: BLE001 - a scenario that cannot run is a failed row, with its cause
         traceback.print_exc()
         rows = [Row(name, getattr(module, "CLAIM", ""), ctx.seed, error=f"{type(exc).__name__}: {exc}"[:300])]

@@ -88,9 +88,9 @@ def _forge(rng: random.Random, proposal_id: str) -> tuple[str, bytes, dict[str, 
     if kind == "wrong secret":
         return kind, body.encode(), signed(body, secret="not-the-secret-" + str(rng.getrandbits(32)))
     if kind == "stale timestamp":
-        return kind, body.encode(), signed(body, timestamp=now - rng.choice([301, 600, 3600, 86400 * 30]))
+        return kind, body.encode(), signed(body, timestamp=now - rng.choice([360, 600, 3600, 86400 * 30]))
     if kind == "future timestamp":
-        return kind, body.encode(), signed(body, timestamp=now + rng.choice([301, 3600, 86400]))
+        return kind, body.encode(), signed(body, timestamp=now + rng.choice([360, 3600, 86400]))
     if kind == "tampered body":  # signed, then the approver or the proposal changed on the way
         headers = signed(body)
         return kind, body.replace("U0P", "U0X", 1).replace(proposal_id, proposal_id[::-1], 1).encode(), headers
