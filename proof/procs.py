@@ -98,6 +98,23 @@ class Child:
         return time.monotonic() - started
 
 
+def run_once(argv: list[str], *, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """A short command (a CLI call), killed if it outlives `timeout` or the proof: TimeoutExpired then."""
+    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, errors="replace", preexec_fn=_die_with_parent)
+    with _LOCK:
+        _LIVE.append(process)
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
+    finally:
+        _forget(process)
+    return subprocess.CompletedProcess(argv, process.returncode, out, err)
+
+
 def python(*args: str) -> list[str]:
     return [sys.executable, *args]
 

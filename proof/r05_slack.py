@@ -46,16 +46,20 @@ def run(ctx) -> list[Row]:  # noqa: ANN001 - proof.__main__.Context
         proposals = [p for p in world.store().list_proposals() if p.status != "shadow"]
         ctx.say(f"{len(proposals)} proposals posted through an outage, {len(chosen)} decided through another")
         posts = [json.dumps(c.args) for c in world.slack.of("chat.postMessage")]
-        updates = [json.dumps(c.args) for c in world.slack.of("chat.update")]
+        updated = {str(c.args.get("ts")) for c in world.slack.of("chat.update")}
         for proposal in proposals:
             row.tried += 1
             count = sum(proposal.id in text for text in posts)
             if count != 1:
                 row.fail(f"proposal posted {count} times", proposal.id)
+        store = world.store()
         for proposal in chosen:
             row.tried += 1
-            if not any(proposal.id in text for text in updates):
-                row.fail("decision never reached its Slack message", proposal.id)
+            posted = store.get(proposal.id)
+            if posted is None or posted.slack_ts is None:
+                row.fail("decided proposal has no Slack message recorded", proposal.id)
+            elif posted.slack_ts not in updated:
+                row.fail("decision never reached its Slack message (no chat.update of it)", proposal.id)
     row.seconds = time.monotonic() - started
     return row
 

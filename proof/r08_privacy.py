@@ -21,7 +21,14 @@ STRICT_KEEP = ("name", "state")  # the stricter lists: only these of the shipped
 
 
 def _strict(agent: str, data: dict[str, Any]) -> None:
-    data["privacy"]["share"] = [f for f in data["privacy"]["share"] if f in STRICT_KEEP]
+    privacy = data["privacy"]
+    privacy["share"] = [f for f in privacy["share"] if f in STRICT_KEEP]
+    if "pseudonymize" in privacy:  # a pseudonym is for a shared field only
+        kept = [p for p in privacy["pseudonymize"] if p.get("field") in privacy["share"]]
+        if kept:
+            privacy["pseudonymize"] = kept
+        else:
+            del privacy["pseudonymize"]
 
 
 def run(ctx) -> list[Row]:  # noqa: ANN001 - proof.__main__.Context

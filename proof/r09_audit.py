@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 import time
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import MetaData, Table, select, text
 
-from proof.procs import ROOT, python
+from proof.procs import python, run_once
 from proof.table import Row
 from proof.world import World
 
@@ -197,5 +196,4 @@ def _cli(world: World) -> int:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ODOO_", "SENTINEL_", "SLACK_"))}
     env["SENTINEL_DATABASE_URL"] = world.db_url
-    return subprocess.run(python("runner.py", "audit", "verify"), cwd=ROOT, env=env, capture_output=True,
-                          timeout=60).returncode
+    return run_once(python("runner.py", "audit", "verify"), env=env, timeout=60).returncode

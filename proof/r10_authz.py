@@ -4,11 +4,10 @@ cannot be resolved; nothing is decided or written, then or after Odoo is back an
 
 from __future__ import annotations
 
-import subprocess
 import time
 from typing import Any
 
-from proof.procs import ROOT, python
+from proof.procs import python, run_once
 from proof.table import Row
 from proof.world import PEOPLE, STRANGER, World, user_ids
 
@@ -67,8 +66,8 @@ def run(ctx) -> list[Row]:  # noqa: ANN001 - proof.__main__.Context
                 row.fail(f"click answered {status or 'no answer'}", f"{who} {action}")
         for who in OUTSIDER_LOGINS:
             row.tried += 1
-            done = subprocess.run(python("runner.py", "proposals", "approve", others[0].id, "--as", who), cwd=ROOT,
-                                  env=world.env(), capture_output=True, text=True, timeout=120)
+            done = run_once(python("runner.py", "proposals", "approve", others[0].id, "--as", who), env=world.env(),
+                            timeout=120)
             if done.returncode == 0:
                 row.fail("the CLI approved for someone the policy does not name", who)
         time.sleep(3)

@@ -127,6 +127,7 @@ class World:
                 self.policy_edits(source.stem, data)
             with (target / source.name).open("w") as out:
                 yaml.dump(data, out)
+        _check_policies(target)
         return target
 
     def env(self, **extra: str) -> dict[str, str]:
@@ -217,6 +218,18 @@ class World:
             if aging:
                 self.age()
             time.sleep(0.5)
+
+
+def _check_policies(folder: Path) -> None:
+    """A scenario's own policies must be valid, or its replicas would quietly leave an agent unscheduled."""
+    from agents._core.policy import PolicyError, load_policy
+    from agents._core.registry import discover
+
+    for name, entry in discover(folder).items():
+        try:
+            load_policy(entry.policy_path, entry.watcher.policy_model, connections={"default"}, expected_agent=name)
+        except PolicyError as exc:
+            raise RuntimeError(f"the proof's policy for {name} is invalid: {exc}") from None
 
 
 def click_body(proposal_id: str, user: str, action: str = "sentinel.approve") -> str:
