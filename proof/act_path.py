@@ -12,6 +12,9 @@ from typing import Any
 from proof.world import ENDED, Replica, World, approver_for
 
 
+WRITE_METHODS = ("create", "write", "message_post", "unlink")
+
+
 @dataclass(frozen=True)
 class Point:
     """The n-th call with this label after the click (labels, not positions: an identity cache may skip calls)."""
@@ -21,6 +24,10 @@ class Point:
 
     def __str__(self) -> str:
         return f"{self.label}#{self.nth + 1}"
+
+    @property
+    def writes(self) -> bool:
+        return self.label.rsplit(".", 1)[-1] in WRITE_METHODS
 
 
 class Proposals:

@@ -22,15 +22,16 @@ def _one(ctx, db: str) -> Row:  # noqa: ANN001
     row = Row(f"R3 {db}", CLAIM, ctx.seed)
     rng = ctx.rng(row.id)
     started = time.monotonic()
-    with World(ctx.tmp / f"r3-{db}", db=db, waiting=ctx.size(14, 70)) as world:
+    with World(ctx.tmp / f"r3-{db}", db=db, waiting=ctx.size(14, 120)) as world:
         replica = world.start_replica()
         world.settle(replica, outbox=False)
         gateway = world.gateway()
         uids = user_ids(gateway)
-        for action in actions_pending(world)[: ctx.size(1, 2)]:
+        for turn, action in enumerate(actions_pending(world)[: ctx.size(1, 2)]):
             pool = Proposals(world, action)
             path = survey(world, replica, pool.next(), uids)
-            trials = [(point, variant) for point in path.points for variant in VARIANTS]
+            # Every call for the first action type; the writes only for the next.
+            trials = [(point, variant) for point in path.points for variant in VARIANTS if turn == 0 or point.writes]
             if ctx.quick:  # the moment the decision is recorded, the write itself, and one more at random
                 must = [(path.after_decision, "kill_before"), (path.points[-1], "kill_before"), (path.points[-1], "kill_after")]
                 trials = must + rng.sample([t for t in trials if t not in must], 1)

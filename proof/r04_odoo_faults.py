@@ -21,15 +21,17 @@ def _one(ctx, db: str) -> Row:  # noqa: ANN001
     row = Row(f"R4 {db}", CLAIM, ctx.seed)
     rng = ctx.rng(row.id)
     started = time.monotonic()
-    with World(ctx.tmp / f"r4-{db}", db=db, waiting=ctx.size(16, 140)) as world:
+    with World(ctx.tmp / f"r4-{db}", db=db, waiting=ctx.size(16, 160)) as world:
         replica = world.start_replica()
         world.settle(replica, outbox=False)
         gateway = world.gateway()
         uids = user_ids(gateway)
-        for action in actions_pending(world)[: ctx.size(1, 2)]:
+        for turn, action in enumerate(actions_pending(world)[: ctx.size(1, 2)]):
             pool = Proposals(world, action)
             path = survey(world, replica, pool.next(), uids)
-            trials = [(point, fault) for point in path.points[path.decided_at:] for fault in FAULTS]
+            # Every call after the decision for the first action type; the writes only for the next.
+            aimed = [p for p in path.points[path.decided_at:] if turn == 0 or p.writes]
+            trials = [(point, fault) for point in aimed for fault in FAULTS]
             if ctx.quick:  # every fault on the write itself, and two more at random
                 write = path.points[-1]
                 must = [(write, fault) for fault in FAULTS]
