@@ -7,7 +7,8 @@ import json
 import time
 
 from proof.table import Row
-from proof.world import World, approver_for, user_ids
+from proof.procs import python, run_once
+from proof.world import PEOPLE, World, approver_for, user_ids
 
 CLAIM = "Slack down then back (outage, 429s, 500s): each message posted once, none lost"
 
@@ -35,9 +36,13 @@ def run(ctx) -> list[Row]:  # noqa: ANN001 - proof.__main__.Context
         pending = world.store().list_proposals(status="pending", agent="approval_watcher")
         chosen = rng.sample(pending, min(ctx.size(4, 12), len(pending)))
         uids = user_ids(world.gateway())
-        world.slack.down()  # down again while people decide: the updates must wait, not vanish
+        world.slack.down()  # down again while people decide (from the CLI, as one does then): updates wait, not vanish
         for proposal in chosen:
-            world.click(replica, proposal.id, approver_for(proposal.subject_user_id, uids))
+            who = PEOPLE[approver_for(proposal.subject_user_id, uids)]
+            done = run_once(python("runner.py", "proposals", "approve", proposal.id, "--as", who), env=world.env(),
+                            timeout=120)
+            if done.returncode != 0:
+                row.fail("the CLI could not decide while Slack was down", (done.stdout + done.stderr).strip()[-120:])
         world.wait_ended([p.id for p in chosen], timeout=60, aging=False)
         time.sleep(ctx.size(3, 10))
         world.slack.up()
