@@ -6,21 +6,19 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from proof.table import Row
+from proof.table import Row, attempt
 from proof.world import APPROVERS, PEOPLE, World, user_ids
 
 CLAIM = "concurrent clicks × proposals × 2 replicas: exactly one Odoo write each"
 
 
 def run(ctx) -> list[Row]:  # noqa: ANN001 - proof.__main__.Context
-    return [_one(ctx, db) for db in ctx.dbs]
+    return [attempt(Row(f"R2 {db}", CLAIM, ctx.seed), lambda row, db=db: _one(ctx, db, row)) for db in ctx.dbs]
 
 
-def _one(ctx, db: str) -> Row:  # noqa: ANN001
-    row = Row(f"R2 {db}", CLAIM, ctx.seed)
+def _one(ctx, db: str, row: Row) -> None:  # noqa: ANN001
     rng = ctx.rng(row.id)
     proposals_wanted, clicks_each = ctx.size(8, 66), ctx.size(10, 50)
-    started = time.monotonic()
     with World(ctx.tmp / f"r2-{db}", db=db, waiting=proposals_wanted) as world:
         first = world.start_replica()
         second = world.start_replica()
@@ -59,6 +57,4 @@ def _one(ctx, db: str) -> Row:  # noqa: ANN001
                 row.fail(f"approval ended {status}, not executed", pid)
             if marks != 1:
                 row.fail(f"{marks} Odoo writes for one approval", pid)
-    row.seconds = time.monotonic() - started
-    return row
 

@@ -9,11 +9,11 @@ value of the same record (a vendor inside an order's name) does not count.
 from __future__ import annotations
 
 import json
-import time
+import re
 from typing import Any
 
 from proof.model_server import ModelServer
-from proof.table import Row
+from proof.table import Row, attempt
 from proof.world import World
 
 CLAIM = "0 values of unshared fields in any outbound payload (Slack, model prompts)"
@@ -32,12 +32,12 @@ def _strict(agent: str, data: dict[str, Any]) -> None:
 
 
 def run(ctx) -> list[Row]:  # noqa: ANN001 - proof.__main__.Context
-    return [_one(ctx, "shipped share lists", None), _one(ctx, "stricter share lists", _strict)]
+    return [attempt(Row(f"R8 {label.split()[0]}", f"{CLAIM}, {label}", ctx.seed),
+                    lambda row, label=label, edit=edit: _one(ctx, label, edit, row))
+            for label, edit in (("shipped share lists", None), ("stricter share lists", _strict))]
 
 
-def _one(ctx, label: str, edit) -> Row:  # noqa: ANN001
-    row = Row(f"R8 {label.split()[0]}", f"{CLAIM}, {label}", ctx.seed)
-    started = time.monotonic()
+def _one(ctx, label: str, edit, row: Row) -> None:  # noqa: ANN001
     model = ModelServer(seed=ctx.seed)
     folder = ctx.tmp / f"r8-{label.split()[0]}"
     with World(folder, waiting=ctx.size(6, 20), model=model, policy_edits=edit) as world:
@@ -59,11 +59,10 @@ def _one(ctx, label: str, edit) -> Row:  # noqa: ANN001
             row.tried += len(mine) + len(theirs)
             for where, payloads in (("Slack", mine), ("model prompt", theirs)):
                 for field, value in secrets:
-                    hits = sum(value in text for text in payloads)
+                    pattern = _standalone(value)
+                    hits = sum(bool(pattern.search(text)) for text in payloads)
                     if hits:
                         row.fail(f"{proposal.agent}: unshared {field} in a {where}", f"{value!r} in {proposal.id}", hits)
-    row.seconds = time.monotonic() - started
-    return row
 
 
 def _policies(world: World) -> dict[str, dict[str, Any]]:
@@ -96,6 +95,11 @@ def _unshared_values(gateway: Any, proposal: Any, policy: dict[str, Any]) -> lis
             if spelling not in shared_text:
                 found.append((field, spelling))
     return found
+
+
+def _standalone(value: str) -> re.Pattern[str]:
+    """The value, not as part of a longer number or word ('930' is not found in a timestamp '….000930')."""
+    return re.compile(rf"(?<![\w.,]){re.escape(value)}(?![\w]|[.,]\d)")
 
 
 def _spellings(value: Any) -> list[str]:

@@ -10,32 +10,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import MetaData, Table, select, text
 
 from proof.procs import python, run_once
-from proof.table import Row
+from proof.table import Row, attempt
 from proof.world import World
 
 CLAIM = "every single-row edit/delete/insert/reorder/truncation of the audit trail detected (also re-hashed)"
 
 
 def run(ctx) -> list[Row]:  # noqa: ANN001 - proof.__main__.Context
-    return [_one(ctx, db) for db in ctx.dbs]
+    return [attempt(Row(f"R9 {db}", CLAIM, ctx.seed), lambda row, db=db: _one(ctx, db, row)) for db in ctx.dbs]
 
 
-def _one(ctx, db: str) -> Row:  # noqa: ANN001
+def _one(ctx, db: str, row: Row) -> None:  # noqa: ANN001
     from state import Audit, Database
 
-    row = Row(f"R9 {db}", CLAIM, ctx.seed)
     rng = ctx.rng(row.id)
-    started = time.monotonic()
     world = World(ctx.tmp / f"r9-{db}", db=db)
     world.root.mkdir(parents=True, exist_ok=True)
-    world.db_url = world._database()  # only the database: no Odoo, no Slack, no replica
+    world.db_url = world.open_database()  # only the database: no Odoo, no Slack, no replica
     try:
         database = Database(world.db_url)
         database.migrate()
@@ -68,12 +65,7 @@ def _one(ctx, db: str) -> Row:  # noqa: ANN001
         if _cli(world) == 0:
             row.fail("`audit verify` exits 0 on an edited trail")
     finally:
-        if world._schema:
-            from proof.world import _pg_execute
-
-            _pg_execute(f'DROP SCHEMA IF EXISTS "{world._schema}" CASCADE')
-    row.seconds = time.monotonic() - started
-    return row
+        world.drop_database()
 
 
 def _unguard(database: Any) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -30,6 +33,19 @@ class Row:
     @property
     def ok(self) -> bool:
         return self.failed == 0 and self.error is None and self.tried > 0
+
+
+def attempt(row: Row, work: Callable[[Row], None]) -> Row:
+    """Run one variant of a row; if the scenario itself breaks, the row says so (an error counts as a failure) and
+    the other variants still run."""
+    started = time.monotonic()
+    try:
+        work(row)
+    except Exception as exc:  # noqa: BLE001 - reported in the table, with the traceback above it
+        traceback.print_exc()
+        row.error = f"{type(exc).__name__}: {exc}"[:300]
+    row.seconds = time.monotonic() - started
+    return row
 
 
 def render(rows: list[Row], *, mode: str) -> str:

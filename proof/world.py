@@ -83,7 +83,7 @@ class World:
         self.slack = FakeSlack(users={**users, **self.slack_users}).start()
         if self.model is not None:
             self.model.start()
-        self.db_url = self._database()
+        self.db_url = self.open_database()
         self.policy_dir = self._policies()
         return self
 
@@ -95,12 +95,17 @@ class World:
         if self.model is not None:
             self.model.stop()
         self.odoo.stop()
+        self.drop_database()
+
+    def drop_database(self) -> None:
         if self._schema:
             _pg_execute(f'DROP SCHEMA IF EXISTS "{self._schema}" CASCADE')
+            self._schema = None
 
     # -- set-up ----------------------------------------------------------------------------------------------
 
-    def _database(self) -> str:
+    def open_database(self) -> str:
+        """A fresh state database for this world (an SQLite file, or a new PostgreSQL schema); its URL."""
         if self.db == "sqlite":
             return f"sqlite:///{self.root / 'sentinel.db'}"
         from sqlalchemy import make_url
@@ -145,10 +150,17 @@ class World:
 
     # -- replicas --------------------------------------------------------------------------------------------
 
-    def start_replica(self, *, timeout: float = 120.0) -> Replica:
+    def start_replica(self, *, timeout: float = 150.0) -> Replica:
+        """`runner.py run` on this world; ready once it prints its Slack endpoint. RuntimeError (with its output)
+        when it exits or stays silent past `timeout`."""
         child = Child(python("runner.py", "run", "--host", "127.0.0.1", "--port", "0"), env=self.env(),
                       name=f"run#{len(self.replicas) + 1}")
-        line = child.wait_for(lambda l: l.startswith("slack: http://"), timeout)
+        try:
+            line = child.wait_for(lambda l: l.startswith("slack: http://"), timeout)
+        except RuntimeError as exc:
+            state = "still running" if child.alive() else f"exited {child.process.returncode}"
+            child.stop(timeout=5)
+            raise RuntimeError(f"{exc} ({state})") from None
         replica = Replica(child, line.split()[1].split("/slack/events")[0])
         self.replicas.append(replica)
         return replica
