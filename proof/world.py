@@ -224,7 +224,8 @@ class World:
         store = self.store()
         deadline = time.monotonic() + timeout
         while True:
-            statuses = {pid: (store.get(pid).status if store.get(pid) else "missing") for pid in proposal_ids}
+            found = {pid: store.get(pid) for pid in proposal_ids}
+            statuses = {pid: proposal.status if proposal else "missing" for pid, proposal in found.items()}
             if all(s in ENDED for s in statuses.values()) or time.monotonic() > deadline:
                 return statuses
             if aging:
