@@ -153,17 +153,24 @@ class World:
     def start_replica(self, *, timeout: float = 150.0) -> Replica:
         """`runner.py run` on this world; ready once it prints its Slack endpoint. RuntimeError (with its output)
         when it exits or stays silent past `timeout`."""
-        child = Child(python("runner.py", "run", "--host", "127.0.0.1", "--port", "0"), env=self.env(),
-                      name=f"run#{len(self.replicas) + 1}")
-        try:
-            line = child.wait_for(lambda l: l.startswith("slack: http://"), timeout)
-        except RuntimeError as exc:
-            state = "still running" if child.alive() else f"exited {child.process.returncode}"
-            child.stop(timeout=5)
-            raise RuntimeError(f"{exc} ({state})") from None
-        replica = Replica(child, line.split()[1].split("/slack/events")[0])
-        self.replicas.append(replica)
-        return replica
+        return self.start_replicas(1, timeout=timeout)[0]
+
+    def start_replicas(self, count: int, *, timeout: float = 150.0) -> list[Replica]:
+        """`count` processes started at the same instant (on an empty database they race through its set-up)."""
+        children = [Child(python("runner.py", "run", "--host", "127.0.0.1", "--port", "0"), env=self.env(),
+                          name=f"run#{len(self.replicas) + i + 1}") for i in range(count)]
+        started = []
+        for child in children:
+            try:
+                line = child.wait_for(lambda l: l.startswith("slack: http://"), timeout)
+            except RuntimeError as exc:
+                state = "still running" if child.alive() else f"exited {child.process.returncode}"
+                for other in children:
+                    other.stop(timeout=5)
+                raise RuntimeError(f"{exc} ({state})") from None
+            started.append(Replica(child, line.split()[1].split("/slack/events")[0]))
+        self.replicas += started
+        return started
 
     def restart(self, replica: Replica) -> Replica:
         self.replicas.remove(replica)
