@@ -76,10 +76,10 @@ def _trial(ctx, world: World, replica, row: Row, proposal, point, variant: str, 
         world.wait_ended([proposal.id], timeout=30, aging=False)
         return replica
     replica = world.restart(replica)
-    status = world.wait_ended([proposal.id], timeout=ctx.size(30, 60))[proposal.id]
-    if status == "pending":  # killed before the decision was recorded: the person clicks again, as Slack shows no result
+    if world.store().get(proposal.id).status == "pending":
+        # Killed before the decision was recorded: the person clicks again, as Slack showed them no result.
         world.click(replica, proposal.id, approver_for(proposal.subject_user_id, uids))
-        status = world.wait_ended([proposal.id], timeout=ctx.size(30, 60))[proposal.id]
+    status = world.wait_ended([proposal.id], timeout=ctx.size(30, 60))[proposal.id]
     problem = judge(world, gateway, proposal.id, status)
     if ctx.verbose:
         ctx.say(f"{variant} {point}: {problem or 'ok'} ({time.monotonic() - began:.0f} s)")
