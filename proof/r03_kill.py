@@ -37,8 +37,9 @@ def _one(ctx, db: str, row: Row) -> None:  # noqa: ANN001
                     f"{path.after_decision}); {len(trials)} kills")
             for point, variant in trials:
                 replica = _trial(ctx, world, replica, row, pool.next(), point, variant, uids, gateway)
-            for _ in range(ctx.size(1, 10)):  # the moment no Odoo call marks: status approved, graph not resumed yet
-                replica = _at_decision(ctx, world, replica, row, pool.next(), uids, gateway)
+            if turn == 0:  # the moment no Odoo call marks: status approved, graph not resumed yet
+                for _ in range(ctx.size(1, 10)):
+                    replica = _at_decision(ctx, world, replica, row, pool.next(), uids, gateway)
 
 
 def _at_decision(ctx, world: World, replica, row: Row, proposal, uids, gateway):  # noqa: ANN001, ANN202
@@ -51,7 +52,7 @@ def _at_decision(ctx, world: World, replica, row: Row, proposal, uids, gateway):
     replica.child.kill9()
     release(world)
     replica = world.restart(replica)
-    status = world.wait_ended([proposal.id], timeout=ctx.size(30, 60))[proposal.id]
+    status = world.wait_ended([proposal.id], timeout=30)[proposal.id]  # recovery ticks every second
     problem = judge(world, gateway, proposal.id, status)
     if ctx.verbose:
         ctx.say(f"kill at the decision (approved, not resumed): {problem or 'ok'}")
@@ -79,7 +80,7 @@ def _trial(ctx, world: World, replica, row: Row, proposal, point, variant: str, 
     if world.store().get(proposal.id).status == "pending":
         # Killed before the decision was recorded: the person clicks again, as Slack showed them no result.
         world.click(replica, proposal.id, approver_for(proposal.subject_user_id, uids))
-    status = world.wait_ended([proposal.id], timeout=ctx.size(30, 60))[proposal.id]
+    status = world.wait_ended([proposal.id], timeout=30)[proposal.id]  # recovery ticks every second
     problem = judge(world, gateway, proposal.id, status)
     if ctx.verbose:
         ctx.say(f"{variant} {point}: {problem or 'ok'} ({time.monotonic() - began:.0f} s)")
