@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench sandbox check clean
+.PHONY: demo test bench proof proof-ci sandbox check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ bench: $(STAMP)
 	$(PY) bench/slack_ack.py
 	$(PY) bench/stockout_backtest.py
 	$(PY) bench/digest_forecast.py
+
+# The proof suite (proof/README.md): real processes under injected faults, one table of figures; exit 1 on any failure.
+proof: $(STAMP)
+	$(PY) -m proof
+
+proof-ci: $(STAMP)
+	$(PY) -m proof --quick
 
 sandbox: $(STAMP)
 	$(PY) runner.py sandbox --port 8069
