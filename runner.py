@@ -243,7 +243,9 @@ def run(
             settings = engine.services.settings
             typer.echo(messages.RETENTION_ON.format(days=settings.retention_days, hours=f"{settings.prune_hours:g}"))
         stop.wait()
-        _stop(engine, scheduler, [s.stop for s in (slack, ops) if s], refused=refused)
+        # The outbox stops taking new messages first: a delivery pacing a long queue ends at once, not after 10 s.
+        _stop(engine, scheduler, [s.stop for s in (slack, ops) if s], refused=refused,
+              quiesce=[slack.outbox.stop] if slack else [])
 
 
 STOP_JOBS_SECONDS = 10.0  # what `run --help` promises: jobs get this long to finish after SIGTERM...
@@ -251,13 +253,15 @@ STOP_BOUND_SECONDS = 15.0  # ...and the process is gone within this, whatever is
 
 
 def _stop(engine: Engine, scheduler, servers: list[Callable[[], None]], *,  # noqa: ANN001 - BackgroundScheduler
-          refused: list[str]) -> None:
+          refused: list[str], quiesce: list[Callable[[], None]]) -> None:
     """Stop within STOP_BOUND_SECONDS: a running scan may finish (no half-done tick), a stuck one is abandoned."""
     forced = messages.RUN_STOP_FORCED.format(seconds=STOP_BOUND_SECONDS)
     watchdog = threading.Timer(STOP_BOUND_SECONDS, _exit_now, args=[forced, 1])
     watchdog.daemon = True
     watchdog.start()  # whatever below hangs (a server thread, a database call), the bound holds
     scheduler.shutdown(wait=False)
+    for stop_taking_work in quiesce:
+        stop_taking_work()
     stuck = engine.services.jobs.wait_idle(STOP_JOBS_SECONDS)
     for stop_server in servers:
         stop_server()
