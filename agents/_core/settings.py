@@ -36,9 +36,6 @@ def _check_url(value: str, variable: str) -> str:
     return value
 
 
-SettingsError = BadSettings  # the name the Odoo transport settings were first written against
-
-
 def _transport(value: Any) -> Any:
     """Before the type check, so a bad value gets our one-line message rather than pydantic's."""
     if isinstance(value, str) and value.strip().lower() in TRANSPORTS:
@@ -73,12 +70,6 @@ class OdooConnection(BaseModel):
         if self.password is None and self.api_key is None:
             raise ValueError("set a password or an api_key for the Odoo connection")
         return self
-
-    def secret(self) -> str:
-        """The credential to log in with: an API key is preferred (Odoo accepts it in place of the password)."""
-        chosen = self.api_key or self.password
-        assert chosen is not None  # guaranteed by the validator
-        return chosen.get_secret_value()
 
     def spec(self, name: str, *, transport: TransportChoice, max_response_mb: float) -> ConnectionSpec:
         return ConnectionSpec(
