@@ -74,8 +74,7 @@ def decide(engine: Engine, proposal_id: str, decision: Decision, actor: Actor, *
         if refusal:
             services.audit.append("decision.refused", actor=str(actor), proposal_id=proposal.id,
                                   data={"decision": decision, "why": refusal})
-            unavailable = refusal.startswith(_IDENTITY_UNKNOWN_PREFIX)
-            return Outcome(False, refusal, proposal.status, unavailable=unavailable)
+            return Outcome(False, refusal, proposal.status, unavailable=isinstance(refusal, IdentityUnknown))
     to_status = _TO_STATUS[decision]
     # The decision is stored with the status, and this process takes the lease to carry it out, in one statement:
     # from here on, whatever happens to this process, recovery finds the decision and carries it to its end.
@@ -114,7 +113,8 @@ def _told(proposal: Proposal) -> Outcome:
     return Outcome(True, messages.DECIDED.format(id=proposal.id, status=proposal.status), proposal.status)
 
 
-_IDENTITY_UNKNOWN_PREFIX = messages.IDENTITY_UNKNOWN.split("{", 1)[0]
+class IdentityUnknown(str):
+    """A refusal because Odoo could not say who is deciding right now (not a "no"): worth trying again later."""
 
 
 def authorize(engine: Engine, proposal: Proposal, actor: Actor) -> str | None:
@@ -128,12 +128,12 @@ def authorize(engine: Engine, proposal: Proposal, actor: Actor) -> str | None:
     needs_odoo = engine.services.policy(proposal.agent).slack.four_eyes or (
         not in_slack and bool(approvers.get("odoo_groups") or approvers.get("odoo_users")))
     if needs_odoo and actor.identity_error is not None:
-        return messages.IDENTITY_UNKNOWN.format(who=actor.id, error=actor.identity_error)
+        return IdentityUnknown(messages.IDENTITY_UNKNOWN.format(who=actor.id, error=actor.identity_error))
     try:
         return _authorize(engine, proposal, actor, in_slack=in_slack)
     except OdooError as exc:
         if needs_odoo:
-            return messages.IDENTITY_UNKNOWN.format(who=actor.id, error=exc.message)
+            return IdentityUnknown(messages.IDENTITY_UNKNOWN.format(who=actor.id, error=exc.message))
         return None  # allowed in Slack and no four-eyes: Odoo has nothing to add
 
 
