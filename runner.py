@@ -12,8 +12,7 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
@@ -25,6 +24,8 @@ from agents._core.cli.failures import ExitCode
 from agents._core.cli.group import SentinelGroup, root_options
 from agents._core.cli.jsonout import JSON_OPTION
 from agents._core.cli.jsonout import echo as json_echo
+from agents._core.cli.policy_check import agent_key, check_against_odoo
+from agents._core.cli.lifecycle import STOP_BOUND_SECONDS, interrupt_on_signal, replica, stop_run
 from agents._core.breaker import CircuitBreaker
 from agents._core.console import deliver_outbox
 from agents._core.decisions import Actor, decide, recover_stuck
@@ -34,11 +35,10 @@ from agents._core.policy import PolicyError, load_policy
 from agents._core.policy_book import PolicyBook
 from agents._core.registry import RegistryError, discover
 from agents._core.render import outcome_text, proposal_text
-from agents._core.services import PAUSED_FLAG, REPLICA, Services, utc_now
+from agents._core.services import PAUSED_FLAG, Services, utc_now
 from agents._core.settings import DEFAULT_CONNECTION, OdooConnection, Settings
 from state import Audit, Database, Store
 from state.audit_key import AuditKeyError, resolve_audit_key
-from state.replicas import Replicas
 from state.tables import ProposalStatus
 
 interrupt.imports_done()
@@ -165,8 +165,8 @@ def once(agent: str, dry_run: Annotated[bool, typer.Option("--dry-run", help="De
         _fail(messages.UNKNOWN_AGENT.format(agent=agent, known=", ".join(engine.services.agents)), EXIT_USAGE)
     if not engine.services.policies.ready(agent):
         raise typer.Exit(1)  # the one line saying why was printed at start
-    with _replica(engine, beat_every=10.0):
-        signal.signal(signal.SIGTERM, _interrupt)  # like Ctrl-C: the run is closed as interrupted, not left running
+    with replica(engine, beat_every=10.0):
+        signal.signal(signal.SIGTERM, interrupt_on_signal)  # like Ctrl-C: the run is closed as interrupted, not left running
         report = engine.run_once(agent, dry_run=dry_run, keep_findings=False)
     if as_json:
         json_echo({"agent": agent, "ok": report.ok, "error": report.error, "found": report.found,
@@ -224,7 +224,7 @@ def run(
         refused.append(line)
         stop.set()
 
-    with _replica(engine, beat_every=10.0):
+    with replica(engine, beat_every=10.0):
         slack = _start_slack(engine, host, port, on_refused)  # SLACK_BOT_TOKEN set: Slack decides, else the console
         ops = None if slack else _start_ops(engine, host, port)
         deliver = slack.deliver if slack else lambda: deliver_outbox(engine.services.store, typer.echo,
@@ -244,74 +244,10 @@ def run(
             typer.echo(messages.RETENTION_ON.format(days=settings.retention_days, hours=f"{settings.prune_hours:g}"))
         stop.wait()
         # The outbox stops taking new messages first: a delivery pacing a long queue ends at once, not after 10 s.
-        _stop(engine, scheduler, [s.stop for s in (slack, ops) if s], refused=refused,
-              quiesce=[slack.outbox.stop] if slack else [])
-
-
-STOP_JOBS_SECONDS = 10.0  # what `run --help` promises: jobs get this long to finish after SIGTERM...
-STOP_BOUND_SECONDS = 15.0  # ...and the process is gone within this, whatever is stuck
-
-
-def _stop(engine: Engine, scheduler, servers: list[Callable[[], None]], *,  # noqa: ANN001 - BackgroundScheduler
-          refused: list[str], quiesce: list[Callable[[], None]]) -> None:
-    """Stop within STOP_BOUND_SECONDS: a running scan may finish (no half-done tick), a stuck one is abandoned."""
-    forced = messages.RUN_STOP_FORCED.format(seconds=STOP_BOUND_SECONDS)
-    watchdog = threading.Timer(STOP_BOUND_SECONDS, _exit_now, args=[forced, 1])
-    watchdog.daemon = True
-    watchdog.start()  # whatever below hangs (a server thread, a database call), the bound holds
-    scheduler.shutdown(wait=False)
-    for stop_taking_work in quiesce:
-        stop_taking_work()
-    stuck = engine.services.jobs.wait_idle(STOP_JOBS_SECONDS)
-    for stop_server in servers:
-        stop_server()
-    if stuck:
-        logging.getLogger("sentinel.run").error(messages.RUN_STOP_ABANDONED.format(seconds=STOP_JOBS_SECONDS,
-                                                                                   jobs=", ".join(stuck)))
-        Replicas(engine.services.store.db).interrupt_runs_of([REPLICA])  # _exit_now skips _replica's own clean-up
-        _exit_now(messages.RUN_STOPPED, 1)  # Python would otherwise wait for the stuck threads at exit, forever
-    watchdog.cancel()
+        stop_run(engine, scheduler, [s.stop for s in (slack, ops) if s], quiesce=[slack.outbox.stop] if slack else [])
     if refused:  # Slack refused the bot token: one line, exit 1
         _fail(f"Slack: {refused[0]}")
     typer.echo(messages.RUN_STOPPED)
-
-
-@contextmanager
-def _replica(engine: Engine, *, beat_every: float) -> Iterator[None]:
-    """This process as a replica for the block: runs dead processes left running are closed first, a heartbeat keeps
-    others from closing ours, and whatever ends the block (Ctrl-C, SIGTERM, an error) closes our runs still open."""
-    replicas = Replicas(engine.services.store.db)
-    if closed := replicas.close_abandoned(REPLICA):
-        logging.getLogger("sentinel.run").warning(messages.RUNS_INTERRUPTED.format(count=closed))
-    stop = threading.Event()
-
-    def beat() -> None:
-        while not stop.is_set():
-            replicas.beat(REPLICA)
-            stop.wait(beat_every)
-
-    threading.Thread(target=beat, name="heartbeat", daemon=True).start()
-    try:
-        yield
-    finally:
-        stop.set()
-        replicas.interrupt_runs_of([REPLICA])
-        replicas.forget(REPLICA)
-
-
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
-
-
-def _exit_now(text: str, code: int) -> None:
-    import os
-
-    typer.echo(text)
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
 
 
 @app.command()
@@ -397,8 +333,6 @@ def policy_check(
     A file's agent is its `agent:` key (else its name). Exit codes: 0 all passed; 1 a policy was refused;
     2 (--odoo) none was refused but an Odoo connection could not be asked, so a policy is not checked.
     """
-    from agents._core.policy_loader import parse_tree
-
     settings = Settings()
     try:
         agents = discover(settings.policy_dir)
@@ -408,7 +342,7 @@ def policy_check(
     gateways: dict[str, OdooGateway] = {}  # one per connection: its fields are read once for every file
     failed = unreachable = False
     for path in paths or [entry.policy_path for entry in agents.values()]:
-        name = _agent_key(path, parse_tree) or path.stem
+        name = agent_key(path) or path.stem
         entry = agents.get(name)
         if entry is None:
             typer.echo(messages.POLICY_NO_AGENT.format(file=path, name=name, known=", ".join(agents)), err=True)
@@ -421,47 +355,12 @@ def policy_check(
             typer.echo(str(exc), err=True)
             failed = True
             continue
-        outcome = _check_against_odoo(path, loaded, entry, connections, gateways) if odoo else "ok"
+        outcome = check_against_odoo(settings, path, loaded, entry, gateways) if odoo else "ok"
         failed |= outcome == "refused"
         unreachable |= outcome == "unchecked"
         if outcome == "ok":
             typer.echo(f"OK {path}")
     raise typer.Exit(1 if failed else 2 if unreachable else 0)
-
-
-def _check_against_odoo(path: Path, loaded, entry, connections: dict[str, OdooConnection],  # noqa: ANN001
-                        gateways: dict[str, OdooGateway]) -> str:
-    """Preflight one loaded policy: its notes on stdout, its problems on stderr; "ok", "refused" or "unchecked"."""
-    from agents._core.odoo import OdooError
-    from agents._core.preflight import preflight
-
-    name = loaded.policy.odoo
-    connection = connections.get(name)
-    try:
-        if connection is None:
-            raise LookupError(f"connection '{name}' is not configured (set ODOO_URL or ODOO_CONNECTIONS)")
-        if name not in gateways:
-            gateways[name] = connect(Settings().gateway_spec(name, connection))
-        verdict = preflight(loaded, entry.watcher, gateways[name], user=connection.user)
-    except (OdooError, LookupError, ValueError) as exc:
-        reason = exc.message if isinstance(exc, OdooError) else str(exc)
-        typer.echo(messages.PREFLIGHT_UNREACHABLE.format(file=path, connection=name, reason=reason), err=True)
-        return "unchecked"
-    for warning in verdict.warnings:
-        typer.echo(str(warning))
-    if not verdict.ok:
-        typer.echo(str(verdict.error()), err=True)
-        return "refused"
-    return "ok"
-
-
-def _agent_key(path: Path, parse_tree: Callable) -> str | None:
-    """The file's `agent:` value, when the file can be read as YAML; load_policy reports the rest."""
-    try:
-        agent = parse_tree(path.read_text(encoding="utf-8"), str(path)).get("agent")
-    except (OSError, UnicodeDecodeError, PolicyError):
-        return None
-    return agent if isinstance(agent, str) else None
 
 
 @policy_app.command("backtest", epilog=messages.EXIT_CODES_SCAN)
