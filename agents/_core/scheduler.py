@@ -6,6 +6,7 @@ job never holds up the others; JobWatch reports them (logs, /healthz). A reload 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime, time, timezone
 from functools import partial
@@ -103,9 +104,12 @@ def build_scheduler(engine: Engine, *, deliver: Callable[[], object]) -> Backgro
     applied: dict[str, tuple] = {}  # job id -> the spec its trigger was built from
     sync_jobs(scheduler, engine, applied, first_run=start)
 
+    syncing = threading.Lock()  # each agent's reload is its own job: two may finish together
+
     def reload_then_sync(agent: str) -> None:
         if reload_if_changed(engine, agent):
-            sync_jobs(scheduler, engine, applied)
+            with syncing:
+                sync_jobs(scheduler, engine, applied)
 
     chores: dict[str, Callable[[], object]] = {
         **{f"reload:{agent}": partial(reload_then_sync, agent) for agent in services.agents},
